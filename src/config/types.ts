@@ -1,0 +1,120 @@
+import type { PushSource } from "../core/push-event.js";
+
+/**
+ * The validated, fully-defaulted configuration every other module receives. Produced only by
+ * `loadConfig` (`src/config/load-config.ts`); nothing else reads files or `process.env`.
+ * Durations are milliseconds.
+ */
+export interface TagrollConfig {
+  server: ServerConfig;
+  consul: ConsulConfig;
+  nomad: NomadConfig;
+  /** HS256 keys for webhook tokens and admin JWTs; several may be active so keys rotate. */
+  keys: SigningKey[];
+  /** `kid` used to sign new tokens; must be one of `keys`. */
+  activeKeyId: string;
+  coordinator: CoordinatorConfig;
+  /** Entries kept under `tagroll/history/<service>`. */
+  historyLimit: number;
+  logLevel: "fatal" | "error" | "warn" | "info" | "debug" | "trace";
+  services: ServiceConfig[];
+}
+
+export interface ServerConfig {
+  host: string;
+  port: number;
+  /** Base URL printed in webhook URLs, e.g. `https://tagroll.example.com`. */
+  publicUrl: string;
+  /** PEM contents (already read from the files named in config). HTTPS when both are set. */
+  tls?: { cert: string; key: string };
+  /** Largest accepted webhook body, bytes. */
+  bodyLimit: number;
+}
+
+export interface TlsFiles {
+  /** PEM contents, already read. */
+  caCert?: string;
+  clientCert?: string;
+  clientKey?: string;
+}
+
+export interface ConsulConfig extends TlsFiles {
+  /** e.g. `http://127.0.0.1:8500` (from CONSUL_HTTP_ADDR; `https://` or CONSUL_HTTP_SSL=true for TLS). */
+  address: string;
+  token?: string;
+  datacenter?: string;
+}
+
+export interface NomadConfig extends TlsFiles {
+  /** e.g. `http://127.0.0.1:4646` (NOMAD_ADDR). */
+  address: string;
+  token?: string;
+  namespace?: string;
+  region?: string;
+}
+
+export interface SigningKey {
+  kid: string;
+  /** Raw secret bytes (at least 32). */
+  secret: Uint8Array;
+}
+
+export interface CoordinatorConfig {
+  /** Run leader election and rollouts in this process (webhooks are served either way). */
+  enabled: boolean;
+  /** node-cron expression for the reconcile sweep. */
+  reconcileSchedule: string;
+  leaderKey: string;
+  /** Consul session TTL, e.g. "15s". */
+  sessionTtl: string;
+  /** Dedupe records older than this are expired by the reconcile sweep. */
+  deliveryTtlMs: number;
+}
+
+export type TagOrder = "semver" | "numeric" | "timestamp" | "alphabetical" | "none";
+
+export interface TagPolicy {
+  /** Regex the whole tag must match. */
+  match?: string;
+  order: TagOrder;
+  /** semver range (e.g. `^1.2.0`) when `order` is semver. */
+  range?: string;
+  allowDowngrade: boolean;
+  allowLatest: boolean;
+}
+
+export interface JobTarget {
+  id: string;
+  namespace?: string;
+  region?: string;
+  /** Restrict to these task groups. */
+  groups?: string[];
+  /** Restart only these tasks (default: tasks whose template renders the key). */
+  tasks?: string[];
+}
+
+export interface RolloutOverrides {
+  maxParallel?: number;
+  minHealthyTimeMs?: number;
+  healthyDeadlineMs?: number;
+}
+
+export interface ServiceConfig {
+  /** `[a-z0-9][a-z0-9_-]*`, at most 63 characters. */
+  name: string;
+  /** Accepted image repository, e.g. `docker.io/acme/web`, `ghcr.io/acme/web`, `acme/web`. */
+  image: string;
+  /** KV key holding the desired tag; default `configs/<name>/IMAGE_TAG`. */
+  key: string;
+  /** Only accept payloads from this source. */
+  source?: PushSource;
+  /** Per-source secrets: HMAC secret (ghcr, jfrog) or expected auth header value (harbor, distribution). */
+  secrets: Partial<Record<PushSource, string>>;
+  policy: TagPolicy;
+  jobs: JobTarget[];
+  rollout: RolloutOverrides & {
+    autoRevert: boolean;
+    /** Longest wait for a re-rendered template before a restart. */
+    renderTimeoutMs: number;
+  };
+}

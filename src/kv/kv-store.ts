@@ -1,0 +1,72 @@
+/** One key as Consul returns it, with the value already decoded to UTF-8. */
+export interface KvEntry {
+  key: string;
+  value: string;
+  createIndex: number;
+  modifyIndex: number;
+  /** Session holding the key's lock, if any. */
+  session?: string;
+}
+
+export interface KvListResult {
+  entries: KvEntry[];
+  /** X-Consul-Index of the answer: the highest ModifyIndex under the prefix. */
+  index: number;
+}
+
+export interface SessionOptions {
+  name: string;
+  /** e.g. "15s"; Consul accepts 10s..86400s. */
+  ttl: string;
+  behavior: "release" | "delete";
+  /** e.g. "1s"; Consul's default is 15s. */
+  lockDelay?: string;
+}
+
+/**
+ * What tagroll needs from Consul's KV store and sessions. The coordinator and ingress depend on
+ * this interface only; `consul-kv-store.ts` is the real one, tests may pass a fake.
+ * Every method throws `UpstreamUnavailableError` when Consul cannot be reached.
+ */
+export interface KvStore {
+  get(key: string): Promise<KvEntry | undefined>;
+  /** All keys under `prefix` (recursive). Empty when none. */
+  list(prefix: string): Promise<KvListResult>;
+  /**
+   * Blocking query on `prefix` (recursive): returns once the index moves past `index` or `waitMs`
+   * passes (a return does not guarantee a change). Rejects with the signal's reason when aborted.
+   */
+  watchList(prefix: string, index: number, waitMs: number, signal?: AbortSignal): Promise<KvListResult>;
+  /**
+   * Writes `value`. With `cas` the write only happens when the key's ModifyIndex equals it
+   * (`cas: 0` = create only); resolves false when it did not happen.
+   */
+  set(key: string, value: string, options?: { cas?: number }): Promise<boolean>;
+  delete(key: string, options?: { cas?: number; recurse?: boolean }): Promise<boolean>;
+
+  createSession(options: SessionOptions): Promise<string>;
+  /** Resolves false when the session no longer exists (expired or destroyed). */
+  renewSession(id: string): Promise<boolean>;
+  destroySession(id: string): Promise<void>;
+  /** Lock `key` for `session`, writing `value`; resolves false if another session holds it. */
+  acquire(key: string, value: string, session: string): Promise<boolean>;
+  release(key: string, session: string): Promise<boolean>;
+}
+
+/** Consul health of the service instances Nomad registered for one allocation. */
+export interface AllocCheck {
+  checkId: string;
+  serviceId: string;
+  serviceName: string;
+  status: "passing" | "warning" | "critical";
+  output: string;
+}
+
+export interface ServiceHealth {
+  /** Checks of every Consul service whose ID starts with `_nomad-task-<allocId>-`. */
+  checksForAlloc(allocId: string): Promise<AllocCheck[]>;
+  /** Passing instances of a service, as a load balancer would pick them (address, port). */
+  passingInstances(service: string): Promise<Array<{ address: string; port: number; serviceId: string }>>;
+  /** True when the agent answers and the cluster has a leader. */
+  ping(): Promise<boolean>;
+}
