@@ -1,0 +1,42 @@
+import type { Clock } from "../core/clock.js";
+import { ConflictError } from "../core/errors.js";
+
+export interface CasRetryOptions {
+  /** Attempts before giving up with `ConflictError`. */
+  maxAttempts?: number;
+  /** Backoff between attempts goes through this clock, so tests can drive it. */
+  clock: Clock;
+  /** Uniform in [0, 1); injectable for deterministic tests. */
+  random?: () => number;
+  /** First backoff ceiling; doubles per attempt up to `maxBackoffMs`. */
+  baseBackoffMs?: number;
+  maxBackoffMs?: number;
+}
+
+/** One read-decide-write round: `undefined` means the CAS lost and the round must be redone. */
+export type CasAttempt<T> = (attempt: number) => Promise<T | undefined>;
+
+/**
+ * Runs `attempt` until it returns a value, sleeping a "full jitter" backoff between rounds so a
+ * crowd of writers on one key spreads out instead of colliding again in lockstep.
+ * Exhausting `maxAttempts` throws `ConflictError` naming `what`.
+ */
+export async function casRetry<T>(
+  what: string,
+  options: CasRetryOptions,
+  attempt: CasAttempt<T>,
+): Promise<T> {
+  const maxAttempts = options.maxAttempts ?? 20;
+  const random = options.random ?? Math.random;
+  const base = options.baseBackoffMs ?? 5;
+  const cap = options.maxBackoffMs ?? 250;
+  for (let n = 1; n <= maxAttempts; n++) {
+    const result = await attempt(n);
+    if (result !== undefined) return result;
+    if (n < maxAttempts) {
+      const ceiling = Math.min(cap, base * 2 ** (n - 1));
+      await options.clock.sleep(Math.floor(random() * ceiling));
+    }
+  }
+  throw new ConflictError(`${what}: gave up after ${maxAttempts} conflicting writes`);
+}

@@ -1,0 +1,44 @@
+import { systemClock, type Clock } from "../core/clock.js";
+import type { KvStore } from "../kv/kv-store.js";
+import { casRetry, type CasRetryOptions } from "./cas-retry.js";
+
+/** What the caller's policy says about the value currently stored (undefined = key missing). */
+export type TagDecision = { write: string } | { skip: string };
+
+export type DesiredTagWrite =
+  | { outcome: "written"; previous: string | undefined; value: string }
+  | { outcome: "skipped"; reason: string; current: string | undefined };
+
+export interface WriteDesiredTagOptions extends Partial<Omit<CasRetryOptions, "clock">> {
+  clock?: Clock;
+}
+
+/**
+ * Writes a desired value with a compare-and-set on the key's ModifyIndex (design: "the write is a
+ * CAS … retry on conflict, then re-apply the policy"). Each round reads the key, asks `decide`
+ * against what is there now, and writes only if nobody changed the key in between; a lost CAS
+ * starts a new round, so two concurrent pushes end with the newest tag by policy, never a lost
+ * update. Writing the value already stored is reported as skipped: it would only bump the index.
+ *
+ * The result carries no ModifyIndex: Consul's KV PUT answers only true/false, and reading it back
+ * would double the cost of every webhook and could see a later writer's index anyway.
+ * Throws `ConflictError` after `maxAttempts` lost rounds, `UpstreamUnavailableError` from the store.
+ */
+export async function writeDesiredTag(
+  kv: KvStore,
+  key: string,
+  decide: (current: string | undefined) => TagDecision | Promise<TagDecision>,
+  options: WriteDesiredTagOptions = {},
+): Promise<DesiredTagWrite> {
+  return casRetry(`write ${key}`, { ...options, clock: options.clock ?? systemClock }, async () => {
+    const entry = await kv.get(key);
+    const current = entry?.value;
+    const decision = await decide(current);
+    if ("skip" in decision) return { outcome: "skipped", reason: decision.skip, current };
+    if (decision.write === current)
+      return { outcome: "skipped", reason: "already the desired value", current };
+    // cas 0 = create only: a key that appears between our read and write is a conflict too.
+    const written = await kv.set(key, decision.write, { cas: entry?.modifyIndex ?? 0 });
+    return written ? { outcome: "written", previous: current, value: decision.write } : undefined;
+  });
+}
