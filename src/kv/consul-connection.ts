@@ -1,0 +1,99 @@
+import { EventEmitter } from "node:events";
+import http from "node:http";
+import https from "node:https";
+import Consul from "consul";
+import type { ConsulConfig } from "../config/types.js";
+import type { ConsulRaw } from "./consul-raw.js";
+import { toConsulError } from "./consul-error.js";
+
+export interface ConsulConnectionOptions {
+  /** Bound on every non-blocking request; default 10 s. */
+  requestTimeoutMs?: number;
+}
+
+/**
+ * papi (the HTTP layer under `consul`) aborts a request when its ctx emits `cancel`, and returns
+ * `[response, body]` instead of `body` when `includeResponse` is set — how we read X-Consul-Index.
+ */
+export class ResponseContext extends EventEmitter {
+  readonly includeResponse = true;
+}
+
+/**
+ * One `consul` client for one agent address, shared by the KV store and the health reader.
+ * TLS material goes into an https.Agent because the client's own TLS options are untyped; the
+ * token and datacenter go into the client's defaults so every request carries them as headers/query.
+ */
+export class ConsulConnection {
+  readonly client: ConsulRaw;
+  /** The address as we print it in errors: no credentials, no token. */
+  readonly where: string;
+  readonly requestTimeoutMs: number;
+  private readonly agent: http.Agent;
+  private readonly token: string | undefined;
+
+  constructor(config: ConsulConfig, options: ConsulConnectionOptions = {}) {
+    const url = parseConsulAddress(config.address);
+    const path = url.pathname.replace(/\/+$/, "");
+    this.where = `${url.protocol}//${url.host}${path}`;
+    this.requestTimeoutMs = options.requestTimeoutMs ?? 10_000;
+    this.token = config.token;
+    this.agent =
+      url.protocol === "https:"
+        ? new https.Agent({
+            keepAlive: true,
+            ...(config.caCert === undefined ? {} : { ca: config.caCert }),
+            ...(config.clientCert === undefined ? {} : { cert: config.clientCert }),
+            ...(config.clientKey === undefined ? {} : { key: config.clientKey }),
+          })
+        : new http.Agent({ keepAlive: true });
+    const defaults: Record<string, string | number> = { timeout: this.requestTimeoutMs };
+    if (config.token) defaults.token = config.token;
+    if (config.datacenter) defaults.dc = config.datacenter;
+    // `baseUrl` and `timeout` are accepted by the client (see consul/lib/consul.js) but missing
+    // from its typings.
+    const consulOptions = { baseUrl: `${this.where}/v1`, agent: this.agent, defaults };
+    this.client = new Consul(
+      consulOptions as ConstructorParameters<typeof Consul>[0],
+    ) as unknown as ConsulRaw;
+  }
+
+  /**
+   * Runs one request, turning every failure into a tagroll error: network trouble, timeouts and
+   * 5xx become `UpstreamUnavailableError`; an abort through `signal` rethrows the signal's reason.
+   */
+  async call<T>(
+    operation: string,
+    request: (client: ConsulRaw) => Promise<T>,
+    signal?: AbortSignal,
+  ): Promise<T> {
+    try {
+      return await request(this.client);
+    } catch (error) {
+      if (signal?.aborted) throw signal.reason;
+      throw this.toError(operation, error);
+    }
+  }
+
+  /** The tagroll error for a failure of `operation` (see `toConsulError`). */
+  toError(operation: string, error: unknown): Error {
+    return toConsulError(error, { where: this.where, operation, token: this.token });
+  }
+
+  /** Closes the keep-alive sockets so the process can exit. */
+  close(): void {
+    this.agent.destroy();
+  }
+}
+
+/** Accepts `host:port` as CONSUL_HTTP_ADDR does, defaulting to plain HTTP. */
+export function parseConsulAddress(address: string): URL {
+  const withScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(address) ? address : `http://${address}`;
+  const url = new URL(withScheme);
+  if (url.protocol !== "http:" && url.protocol !== "https:") {
+    throw new Error(`Consul address must be http:// or https://, got ${url.protocol}`);
+  }
+  url.username = "";
+  url.password = "";
+  return url;
+}

@@ -1,0 +1,70 @@
+import type { ConsulConfig } from "../config/types.js";
+import { UpstreamUnavailableError } from "../core/errors.js";
+import type { AllocCheck, ServiceHealth } from "./kv-store.js";
+import { ConsulConnection, type ConsulConnectionOptions } from "./consul-connection.js";
+
+/** Nomad allocation IDs are UUIDs; anything else must not reach a filter expression. */
+const ALLOC_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+const STATUSES = new Set<AllocCheck["status"]>(["passing", "warning", "critical"]);
+
+/**
+ * `ServiceHealth` over Consul's catalog. Nomad registers each allocation's services under IDs
+ * `_nomad-task-<allocID>-…` (nomad-consul reference), so one filtered `/v1/health/state/any`
+ * finds an allocation's checks cluster-wide without knowing its service names or node.
+ */
+export class ConsulServiceHealth implements ServiceHealth {
+  private readonly conn: ConsulConnection;
+
+  constructor(source: ConsulConfig | ConsulConnection, options: ConsulConnectionOptions = {}) {
+    this.conn = source instanceof ConsulConnection ? source : new ConsulConnection(source, options);
+  }
+
+  async checksForAlloc(allocId: string): Promise<AllocCheck[]> {
+    if (!ALLOC_ID.test(allocId)) throw new Error(`not a Nomad allocation ID: ${JSON.stringify(allocId)}`);
+    const filter = `ServiceID matches "^_nomad-task-${allocId}-"`;
+    const checks = await this.conn.call(`health.state alloc ${allocId}`, (c) =>
+      c.health.state({ state: "any", filter }),
+    );
+    return checks.map((check) => ({
+      checkId: check.CheckID,
+      serviceId: check.ServiceID,
+      serviceName: check.ServiceName,
+      // Consul also knows "maintenance"-style states on nodes; for a service check anything
+      // unexpected is treated as failing, the safe side for a health gate.
+      status: STATUSES.has(check.Status as AllocCheck["status"])
+        ? (check.Status as AllocCheck["status"])
+        : "critical",
+      output: check.Output,
+    }));
+  }
+
+  async passingInstances(
+    service: string,
+  ): Promise<Array<{ address: string; port: number; serviceId: string }>> {
+    const entries = await this.conn.call(`health.service ${service}`, (c) =>
+      c.health.service({ service, passing: true }),
+    );
+    // An empty Service.Address means "the node's address" in Consul's catalog.
+    return entries.map((entry) => ({
+      address: entry.Service.Address || entry.Node.Address,
+      port: entry.Service.Port,
+      serviceId: entry.Service.ID,
+    }));
+  }
+
+  /** False when the agent is unreachable or the cluster has no leader; never throws for that. */
+  async ping(): Promise<boolean> {
+    try {
+      const leader = await this.conn.call("status.leader", (c) => c.status.leader());
+      return typeof leader === "string" && leader.length > 0;
+    } catch (error) {
+      if (error instanceof UpstreamUnavailableError) return false;
+      throw error;
+    }
+  }
+
+  close(): void {
+    this.conn.close();
+  }
+}
