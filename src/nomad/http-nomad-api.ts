@@ -1,0 +1,144 @@
+import type { NomadConfig } from "../config/types.js";
+import { NotFoundError, UpstreamUnavailableError } from "../core/errors.js";
+import type {
+  NomadAllocation,
+  NomadApi,
+  NomadCheckResult,
+  NomadJob,
+  NomadJobStub,
+  NomadScope,
+} from "./nomad-api.js";
+import { NomadHttp, type NomadHttpOptions } from "./nomad-http.js";
+
+export interface HttpNomadApiOptions extends NomadHttpOptions {
+  /**
+   * Bound on a restart call, which blocks until Nomad has killed the task (its kill_timeout,
+   * default 5 s, can be set much higher by a job). Default 5 minutes.
+   */
+  restartTimeoutMs?: number;
+}
+
+/**
+ * `NomadApi` over Nomad's HTTP API. Answers pass through in Nomad's own shape.
+ * Pass a `NomadHttp` to share one connection pool (e.g. with `job-admin.ts`); a config makes a
+ * private one, which `close()` then closes.
+ */
+export class HttpNomadApi implements NomadApi {
+  readonly http: NomadHttp;
+  private readonly restartTimeoutMs: number;
+
+  constructor(source: NomadConfig | NomadHttp, options: HttpNomadApiOptions = {}) {
+    this.http = source instanceof NomadHttp ? source : new NomadHttp(source, options);
+    this.restartTimeoutMs = options.restartTimeoutMs ?? 300_000;
+  }
+
+  /**
+   * `meta=true` (Nomad ≥ 1.6) puts each job's Meta in the stub. An agent that ignores the flag
+   * leaves the field out entirely; then we read those jobs one by one so the opt-in through
+   * `meta { tagroll_service = … }` still works.
+   */
+  async listJobs(scope?: NomadScope): Promise<NomadJobStub[]> {
+    const stubs = await this.http.json<NomadJobStub[]>("/v1/jobs", {
+      query: { meta: "true" },
+      ...withScope(scope),
+    });
+    return Promise.all(
+      stubs.map(async (stub) => {
+        if ("Meta" in stub) return stub;
+        const job = await this.getJob(stub.ID, { ...scope, namespace: stub.Namespace });
+        return { ...stub, Meta: job?.Meta ?? null };
+      }),
+    );
+  }
+
+  async getJob(jobId: string, scope?: NomadScope): Promise<NomadJob | undefined> {
+    return orUndefined(this.http.json<NomadJob>(`/v1/job/${enc(jobId)}`, withScope(scope)));
+  }
+
+  async jobAllocations(jobId: string, scope?: NomadScope): Promise<NomadAllocation[]> {
+    const allocs = await this.http.json<NomadAllocation[] | null>(
+      `/v1/job/${enc(jobId)}/allocations`,
+      withScope(scope),
+    );
+    return allocs ?? [];
+  }
+
+  async getAllocation(allocId: string, scope?: NomadScope): Promise<NomadAllocation | undefined> {
+    return orUndefined(this.http.json<NomadAllocation>(`/v1/allocation/${enc(allocId)}`, withScope(scope)));
+  }
+
+  /**
+   * With a task name only that task restarts; without, `AllTasks` restarts every task of the
+   * allocation, lifecycle (prestart/poststart) tasks included, as a fresh start would.
+   * Throws `NotFoundError` when the allocation is gone.
+   */
+  async restartAllocation(allocId: string, task?: string, scope?: NomadScope): Promise<void> {
+    await this.http.text(`/v1/client/allocation/${enc(allocId)}/restart`, {
+      method: "POST",
+      body: task === undefined ? { AllTasks: true } : { TaskName: task },
+      timeoutMs: this.restartTimeoutMs,
+      ...withScope(scope),
+    });
+  }
+
+  /** Throws `NotFoundError` when the allocation or the file does not exist (yet). */
+  async readAllocFile(allocId: string, path: string, scope?: NomadScope): Promise<string> {
+    return this.http.text(`/v1/client/fs/cat/${enc(allocId)}`, { query: { path }, ...withScope(scope) });
+  }
+
+  async allocationChecks(allocId: string, scope?: NomadScope): Promise<NomadCheckResult[]> {
+    const checks = await this.http.json<Record<string, NomadCheckResult> | null>(
+      `/v1/client/allocation/${enc(allocId)}/checks`,
+      withScope(scope),
+    );
+    return Object.values(checks ?? {});
+  }
+
+  async version(): Promise<string> {
+    const self = await this.http.json<AgentSelf>("/v1/agent/self");
+    const version = self.config?.Version?.Version ?? self.member?.Tags?.build?.split("+")[0];
+    if (!version)
+      throw new UpstreamUnavailableError(
+        "nomad",
+        `Nomad at ${this.http.where}: no version in /v1/agent/self`,
+      );
+    return version;
+  }
+
+  /** False when the agent is unreachable or the cluster has no leader; never throws for that. */
+  async ping(): Promise<boolean> {
+    try {
+      const leader = await this.http.json<string>("/v1/status/leader");
+      return typeof leader === "string" && leader.length > 0;
+    } catch (error) {
+      if (error instanceof UpstreamUnavailableError) return false;
+      throw error;
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.http.close();
+  }
+}
+
+interface AgentSelf {
+  config?: { Version?: { Version?: string } };
+  member?: { Tags?: { build?: string } };
+}
+
+function enc(id: string): string {
+  return encodeURIComponent(id);
+}
+
+function withScope(scope: NomadScope | undefined): { scope?: NomadScope } {
+  return scope === undefined ? {} : { scope };
+}
+
+async function orUndefined<T>(request: Promise<T>): Promise<T | undefined> {
+  try {
+    return await request;
+  } catch (error) {
+    if (error instanceof NotFoundError) return undefined;
+    throw error;
+  }
+}

@@ -1,0 +1,136 @@
+import { Agent, fetch } from "undici";
+import type { NomadConfig } from "../config/types.js";
+import { NotFoundError, UpstreamUnavailableError, ValidationError } from "../core/errors.js";
+import type { NomadScope } from "./nomad-api.js";
+
+export interface NomadHttpOptions {
+  /** Bound on each request unless the call gives its own; default 10 s. */
+  timeoutMs?: number;
+}
+
+export interface NomadRequest {
+  method?: "GET" | "POST" | "PUT" | "DELETE";
+  query?: Record<string, string>;
+  /** Sent as JSON. */
+  body?: unknown;
+  scope?: NomadScope;
+  timeoutMs?: number;
+}
+
+/**
+ * The HTTP plumbing every Nomad call shares: address, token header, namespace/region defaults,
+ * TLS and a timeout per request, and one mapping of failures to tagroll errors.
+ * It uses undici's own `fetch` with undici's `Agent`: a dispatcher only works reliably with the
+ * fetch of the same undici release, and Node's bundled one differs across Node versions.
+ */
+export class NomadHttp {
+  /** The address as printed in errors: no credentials, no token. */
+  readonly where: string;
+  private readonly dispatcher: Agent;
+  private readonly timeoutMs: number;
+
+  constructor(
+    private readonly config: NomadConfig,
+    options: NomadHttpOptions = {},
+  ) {
+    const withScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(config.address)
+      ? config.address
+      : `http://${config.address}`;
+    const url = new URL(withScheme);
+    this.where = `${url.protocol}//${url.host}${url.pathname.replace(/\/+$/, "")}`;
+    this.timeoutMs = options.timeoutMs ?? 10_000;
+    const tls = {
+      ...(config.caCert === undefined ? {} : { ca: config.caCert }),
+      ...(config.clientCert === undefined ? {} : { cert: config.clientCert }),
+      ...(config.clientKey === undefined ? {} : { key: config.clientKey }),
+    };
+    this.dispatcher = new Agent({ connect: tls });
+  }
+
+  /** JSON answer of `path`; a 404 throws `NotFoundError`. */
+  async json<T>(path: string, request: NomadRequest = {}): Promise<T> {
+    const text = await this.text(path, request);
+    return (text === "" ? undefined : JSON.parse(text)) as T;
+  }
+
+  /** Raw answer body of `path`; a 404 throws `NotFoundError`. */
+  async text(path: string, request: NomadRequest = {}): Promise<string> {
+    const method = request.method ?? "GET";
+    const url = new URL(`${this.where}${path}`);
+    for (const [name, value] of Object.entries(this.scopeQuery(request.scope)))
+      url.searchParams.set(name, value);
+    for (const [name, value] of Object.entries(request.query ?? {})) url.searchParams.set(name, value);
+    const operation = `${method} ${url.pathname}`;
+    const timeoutMs = request.timeoutMs ?? this.timeoutMs;
+    const headers: Record<string, string> = {};
+    if (this.config.token) headers["X-Nomad-Token"] = this.config.token;
+    if (request.body !== undefined) headers["Content-Type"] = "application/json";
+
+    let status: number;
+    let body: string;
+    try {
+      const response = await fetch(url, {
+        method,
+        headers,
+        ...(request.body === undefined ? {} : { body: JSON.stringify(request.body) }),
+        dispatcher: this.dispatcher,
+        signal: AbortSignal.timeout(timeoutMs),
+      });
+      status = response.status;
+      body = await response.text();
+    } catch (error) {
+      throw this.unreachable(operation, error, timeoutMs);
+    }
+    if (status >= 200 && status < 300) return body;
+    throw this.failure(operation, status, body);
+  }
+
+  async close(): Promise<void> {
+    await this.dispatcher.close();
+  }
+
+  private scopeQuery(scope: NomadScope = {}): Record<string, string> {
+    const namespace = scope.namespace ?? this.config.namespace;
+    const region = scope.region ?? this.config.region;
+    return {
+      ...(namespace === undefined ? {} : { namespace }),
+      ...(region === undefined ? {} : { region }),
+    };
+  }
+
+  private unreachable(operation: string, error: unknown, timeoutMs: number): Error {
+    const prefix = `Nomad at ${this.where}: ${operation}`;
+    if (error instanceof Error && (error.name === "TimeoutError" || error.name === "AbortError")) {
+      return new UpstreamUnavailableError("nomad", `${prefix} timed out after ${timeoutMs} ms`);
+    }
+    // undici reports "fetch failed" and hides the reason (ECONNREFUSED, TLS…) in `cause`.
+    const cause = error instanceof Error && error.cause instanceof Error ? error.cause : error;
+    const code = (cause as { code?: string } | undefined)?.code;
+    const reason = cause instanceof Error ? cause.message : String(cause);
+    const detail = code && !reason.includes(code) ? `${code} ${reason}` : reason;
+    return new UpstreamUnavailableError("nomad", `${prefix} unreachable: ${this.scrub(detail)}`);
+  }
+
+  /**
+   * 5xx, 429 and ACL refusals mean "Nomad cannot do this for us now" (the caller may retry, /readyz
+   * fails); 404 is a missing object; 400 is a request that can never succeed as sent.
+   */
+  private failure(operation: string, status: number, body: string): Error {
+    const reason = this.scrub(body.trim().slice(0, 300)) || "(empty body)";
+    const prefix = `Nomad at ${this.where}: ${operation}`;
+    if (status >= 500 || status === 429) {
+      return new UpstreamUnavailableError("nomad", `${prefix} failed: HTTP ${status} ${reason}`);
+    }
+    if (status === 401 || status === 403) {
+      const hint = "check the Nomad token's ACL policy";
+      return new UpstreamUnavailableError("nomad", `${prefix} refused: HTTP ${status} ${reason} (${hint})`);
+    }
+    if (status === 404) return new NotFoundError(`${prefix}: ${reason}`);
+    if (status === 400) return new ValidationError(`${prefix} rejected: ${reason}`);
+    return new Error(`${prefix} rejected: HTTP ${status} ${reason}`);
+  }
+
+  private scrub(text: string): string {
+    return this.config.token ? text.split(this.config.token).join("[redacted]") : text;
+  }
+}
