@@ -18,6 +18,8 @@ export interface TagrollConfig {
   historyLimit: number;
   logLevel: "fatal" | "error" | "warn" | "info" | "debug" | "trace";
   services: ServiceConfig[];
+  /** Absolute path of the config file that was read, when one was. */
+  configFile?: string;
 }
 
 export interface ServerConfig {

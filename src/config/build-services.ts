@@ -1,0 +1,135 @@
+import type { PushSource } from "../core/push-event.js";
+import { plaintextRefused } from "./config-error.js";
+import type { FileConfig } from "./file-schema.js";
+import type { ResolveContext } from "./resolve-context.js";
+import { PUSH_SOURCES, type ServiceFileConfig } from "./service-schema.js";
+import type { JobTarget, ServiceConfig, TagPolicy } from "./types.js";
+
+const SECRET_PREFIX = "TAGROLL_SECRET_";
+
+/** `TAGROLL_SECRET_<SERVICE>_<SOURCE>`, with the service name upper-cased and `-` written `_`. */
+export function secretEnvName(service: string, source: PushSource): string {
+  return `${SECRET_PREFIX}${service.toUpperCase().replaceAll("-", "_")}_${source.toUpperCase()}`;
+}
+
+/**
+ * Turns the file's services into `ServiceConfig`s: `defaults` then built-in defaults fill what a
+ * service leaves out, secrets are read from env or files, and names and keys must be unique.
+ */
+export function buildServices(file: FileConfig, ctx: ResolveContext): ServiceConfig[] {
+  const services = file.services.map((service, index) =>
+    buildService(service, `services[${index}]`, file, ctx),
+  );
+  checkUnique(services, "name", ctx);
+  checkUnique(services, "key", ctx);
+  checkSecretVariables(services, ctx);
+  return services;
+}
+
+function buildService(
+  raw: ServiceFileConfig,
+  at: string,
+  file: FileConfig,
+  ctx: ResolveContext,
+): ServiceConfig {
+  const policy = { ...file.defaults.policy, ...raw.policy };
+  const rollout = { ...file.defaults.rollout, ...raw.rollout };
+  if (policy.range !== undefined && policy.order !== "semver") {
+    ctx.problem(`${at}.policy.range`, 'only applies when policy.order is "semver"');
+  }
+  const tagPolicy: TagPolicy = {
+    order: policy.order ?? "none",
+    allowDowngrade: policy.allowDowngrade ?? false,
+    allowLatest: policy.allowLatest ?? false,
+    ...(policy.match !== undefined && { match: policy.match }),
+    ...(policy.range !== undefined && { range: policy.range }),
+  };
+  return {
+    name: raw.name,
+    image: raw.image,
+    key: raw.key ?? `configs/${raw.name}/IMAGE_TAG`,
+    ...(raw.source !== undefined && { source: raw.source }),
+    secrets: resolveSecrets(raw, at, file.allowPlaintextSecrets, ctx),
+    policy: tagPolicy,
+    jobs: raw.jobs.map(toJobTarget),
+    rollout: {
+      autoRevert: rollout.autoRevert ?? true,
+      renderTimeoutMs: rollout.renderTimeout ?? 60_000,
+      ...(rollout.maxParallel !== undefined && { maxParallel: rollout.maxParallel }),
+      ...(rollout.minHealthyTime !== undefined && { minHealthyTimeMs: rollout.minHealthyTime }),
+      ...(rollout.healthyDeadline !== undefined && { healthyDeadlineMs: rollout.healthyDeadline }),
+    },
+  };
+}
+
+/** Per source: env variable, else `secretFiles`, else plaintext `secrets` when allowed. */
+function resolveSecrets(raw: ServiceFileConfig, at: string, plaintextAllowed: boolean, ctx: ResolveContext) {
+  if (raw.secrets !== undefined && !plaintextAllowed) {
+    ctx.problem(
+      `${at}.secrets`,
+      plaintextRefused(`${at}.secretFiles or ${secretEnvName(raw.name, "ghcr")}-style variables`),
+    );
+  }
+  const secrets: Partial<Record<PushSource, string>> = {};
+  for (const source of PUSH_SOURCES) {
+    const fromEnv = ctx.env[secretEnvName(raw.name, source)];
+    const file = raw.secretFiles?.[source];
+    const secret =
+      fromEnv !== undefined && fromEnv !== ""
+        ? fromEnv
+        : file !== undefined
+          ? ctx.readNamedFile(`${at}.secretFiles.${source}`, file)?.trim()
+          : plaintextAllowed
+            ? raw.secrets?.[source]
+            : undefined;
+    if (secret !== undefined) secrets[source] = secret;
+  }
+  return secrets;
+}
+
+function toJobTarget(job: ServiceFileConfig["jobs"][number]): JobTarget {
+  return {
+    id: job.id,
+    ...(job.namespace !== undefined && { namespace: job.namespace }),
+    ...(job.region !== undefined && { region: job.region }),
+    ...(job.groups !== undefined && { groups: job.groups }),
+    ...(job.tasks !== undefined && { tasks: job.tasks }),
+  };
+}
+
+function checkUnique(services: ServiceConfig[], field: "name" | "key", ctx: ResolveContext): void {
+  const seen = new Map<string, number>();
+  services.forEach((service, index) => {
+    const first = seen.get(service[field]);
+    if (first === undefined) seen.set(service[field], index);
+    else
+      ctx.problem(`services[${index}].${field}`, `"${service[field]}" is already used by services[${first}]`);
+  });
+}
+
+/**
+ * A misspelt secret variable would silently turn signature checks off, so every
+ * TAGROLL_SECRET_* must belong to exactly one configured service and source.
+ */
+function checkSecretVariables(services: ServiceConfig[], ctx: ResolveContext): void {
+  const owners = new Map<string, string>();
+  services.forEach((service, index) => {
+    const variable = secretEnvName(service.name, "generic");
+    const other = owners.get(variable);
+    if (other !== undefined && other !== service.name) {
+      ctx.problem(
+        `services[${index}].name`,
+        `"${service.name}" and "${other}" share secret variables; rename one`,
+      );
+    }
+    owners.set(variable, service.name);
+  });
+  const expected = new Set(
+    services.flatMap((service) => PUSH_SOURCES.map((source) => secretEnvName(service.name, source))),
+  );
+  for (const variable of Object.keys(ctx.env).sort()) {
+    if (variable.startsWith(SECRET_PREFIX) && !expected.has(variable)) {
+      ctx.problem(variable, "matches no configured service and source (TAGROLL_SECRET_<SERVICE>_<SOURCE>)");
+    }
+  }
+}
