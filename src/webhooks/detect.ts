@@ -26,6 +26,23 @@ export const PARSERS: readonly PushParser[] = [
   genericParser,
 ];
 
+/** The order people think of the senders in, for the "expected one of" message. */
+const LISTED: readonly PushSource[] = [
+  "dockerhub",
+  "distribution",
+  "ghcr",
+  "harbor",
+  "quay",
+  "acr",
+  "jfrog",
+  "generic",
+];
+
+function describeAll(): string {
+  const labels = LISTED.map((source) => PARSERS.find((parser) => parser.source === source)?.label ?? source);
+  return `${labels.slice(0, -1).join(", ")} or ${labels.at(-1) ?? ""}`;
+}
+
 /**
  * Picks the parser for a delivery from its headers and body shape. When the service pins its
  * source only that parser is tried, and a payload it does not recognise is a 400 that says what
@@ -35,8 +52,7 @@ export function detectSource(req: WebhookRequest, pinned?: PushSource): PushPars
   const detected = PARSERS.find((parser) => parser.matches(req));
   if (pinned === undefined) {
     if (detected !== undefined) return detected;
-    const names = PARSERS.map((parser) => parser.label);
-    throw new ValidationError(`unrecognised webhook payload; expected one of ${names.join(", ")}`);
+    throw new ValidationError(`unrecognised webhook payload; expected one of ${describeAll()}`);
   }
   const parser = PARSERS.find((candidate) => candidate.source === pinned);
   if (parser?.matches(req) === true) return parser;

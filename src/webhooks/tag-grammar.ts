@@ -37,7 +37,7 @@ function describeProblem(tag: string): string {
  */
 export function quoteForMessage(value: string): string {
   const chars = Array.from(value);
-  const cut = chars.length > 64 ? `${chars.slice(0, 64).join("")}…` : value;
+  const cut = chars.length > 64 ? `${chars.slice(0, 64).join("")}...` : value;
   return JSON.stringify(cut).replace(
     /[^\x20-\x7e]/gu,
     (char) => `\\u{${(char.codePointAt(0) ?? 0).toString(16)}}`,
