@@ -1,0 +1,188 @@
+import { hostname } from "node:os";
+import cron from "node-cron";
+import type { ServiceConfig, TagrollConfig } from "../config/types.js";
+import { systemClock, type Clock } from "../core/clock.js";
+import type { Logger } from "../core/logger.js";
+import type { KvStore, ServiceHealth } from "../kv/kv-store.js";
+import type { NomadApi, NomadScope } from "../nomad/nomad-api.js";
+import { HistoryStore } from "../state/history-store.js";
+import { KvWatcher, type WatchedChange } from "./kv-watcher.js";
+import { LeaderElection, type LeadershipTerm } from "./leader-election.js";
+import { reconcileOnce, type DeliveryExpirer, type ReconcileReport } from "./reconcile.js";
+import { parseRestartRequest, requestService, REQUESTS_PREFIX } from "./restart-request.js";
+import { revertValue } from "./revert-value.js";
+import { RolloutEngine } from "./rollout.js";
+import { notify, type RolloutObserver } from "./rollout-observer.js";
+import { SessionRolloutRecords } from "./rollout-records.js";
+import { ServiceRunner } from "./service-runner.js";
+import type { EngineTiming } from "./step-context.js";
+
+/** Runs `task` on a cron `schedule`; node-cron unless a test passes its own. */
+export type Scheduler = (schedule: string, task: () => void) => { stop(): void };
+
+export interface CoordinatorOptions {
+  config: TagrollConfig;
+  kv: KvStore;
+  health: ServiceHealth;
+  nomad: NomadApi;
+  logger: Logger;
+  clock?: Clock;
+  /** Status page, metrics, `--wait` listeners. */
+  observers?: RolloutObserver[];
+  /** Names this instance in the leader key; default `<hostname>-<pid>`. */
+  instanceId?: string;
+  /** Dedupe records to expire in the reconcile sweep (src/state/delivery-store.ts). */
+  deliveries?: DeliveryExpirer;
+  scheduler?: Scheduler;
+  timing?: EngineTiming;
+  /** Blocking-query wait of the KV watcher (default 5 minutes). */
+  watchWaitMs?: number;
+  /** Session lock-delay (default "1s"). */
+  lockDelay?: string;
+}
+
+/** What this instance runs while it leads. */
+interface Term {
+  runners: Map<string, ServiceRunner>;
+  loadRecord: SessionRolloutRecords["load"];
+}
+
+/**
+ * The coordinator (design: "Coordinator"): campaigns for `tagroll/leader`; while it leads, one
+ * KvWatcher feeds a ServiceRunner per service, each driving its rollouts through the
+ * RolloutEngine; a cron sweep reconciles. Losing leadership aborts every wait at once and the
+ * campaign starts again. Every instance can run one; only the leader restarts anything.
+ */
+export class Coordinator {
+  private readonly clock: Clock;
+  private readonly election: LeaderElection;
+  private readonly services: ServiceConfig[];
+  /** Services by the key they watch (several services may share one). */
+  private readonly byKey = new Map<string, ServiceConfig[]>();
+  private stopper: AbortController | undefined;
+  private campaign: Promise<void> | undefined;
+  private cronTask: { stop(): void } | undefined;
+  private term: Term | undefined;
+
+  constructor(private readonly o: CoordinatorOptions) {
+    this.clock = o.clock ?? systemClock;
+    this.services = o.config.services;
+    for (const service of this.services)
+      this.byKey.set(service.key, [...(this.byKey.get(service.key) ?? []), service]);
+    this.election = new LeaderElection({
+      kv: o.kv,
+      clock: this.clock,
+      logger: o.logger.child({ component: "leader-election" }),
+      key: o.config.coordinator.leaderKey,
+      ttl: o.config.coordinator.sessionTtl,
+      lockDelay: o.lockDelay ?? "1s",
+      instanceId: o.instanceId ?? `${hostname()}-${process.pid}`,
+    });
+  }
+
+  /** Starts campaigning (in the background) and the reconcile schedule. Idempotent. */
+  start(): void {
+    if (this.campaign) return;
+    this.stopper = new AbortController();
+    this.campaign = this.election.run((term) => this.lead(term), this.stopper.signal);
+    const schedule = this.o.scheduler ?? ((expr, task) => cron.schedule(expr, task, { noOverlap: true }));
+    this.cronTask = schedule(this.o.config.coordinator.reconcileSchedule, () => {
+      void this.reconcile().catch((err: unknown) => this.o.logger.warn({ err }, "reconcile failed"));
+    });
+  }
+
+  /** Stops all work, releases the records and the leader key, destroys the session. */
+  async stop(): Promise<void> {
+    this.cronTask?.stop();
+    this.stopper?.abort(new Error("coordinator stopping"));
+    await this.campaign;
+    this.campaign = undefined;
+  }
+
+  isLeader(): boolean {
+    return this.election.isLeader();
+  }
+
+  /** One reconcile sweep; undefined when this instance does not lead. */
+  async reconcile(): Promise<ReconcileReport | undefined> {
+    const term = this.term;
+    if (!term) return undefined;
+    const { config, kv, nomad, logger, deliveries } = this.o;
+    return reconcileOnce({
+      services: this.services,
+      runners: term.runners,
+      loadRecord: term.loadRecord,
+      kv,
+      nomad,
+      clock: this.clock,
+      logger: logger.child({ component: "reconcile" }),
+      observers: this.o.observers ?? [],
+      nomadDefaults: nomadDefaults(config),
+      deliveryTtlMs: config.coordinator.deliveryTtlMs,
+      ...(deliveries ? { deliveries } : {}),
+    });
+  }
+
+  private async lead(term: LeadershipTerm): Promise<void> {
+    const { config, kv, nomad, health, logger } = this.o;
+    const observers = this.o.observers ?? [];
+    const records = new SessionRolloutRecords(kv, term.session, this.clock);
+    const history = new HistoryStore(kv, { limit: config.historyLimit, clock: this.clock });
+    const engine = new RolloutEngine({
+      nomad,
+      health,
+      clock: this.clock,
+      logger,
+      records,
+      observers,
+      appendHistory: (service, note) => history.append(service, note),
+      revertValue: (key, from, to) => revertValue(kv, key, from, to, this.clock),
+      nomadDefaults: nomadDefaults(config),
+      ...(this.o.timing ? { timing: this.o.timing } : {}),
+    });
+    const runners = new Map(
+      this.services.map((service) => [
+        service.name,
+        new ServiceRunner({ service, engine, records, kv, clock: this.clock, logger, signal: term.signal }),
+      ]),
+    );
+    const watcher = new KvWatcher({
+      kv,
+      clock: this.clock,
+      logger: logger.child({ component: "kv-watcher" }),
+      keys: [...this.byKey.keys(), REQUESTS_PREFIX],
+      onChange: (changes) => this.route(changes, runners),
+      ...(this.o.watchWaitMs ? { waitMs: this.o.watchWaitMs } : {}),
+    });
+    this.term = { runners, loadRecord: (service) => records.load(service) };
+    notify(observers, { type: "leadership", leader: true, at: this.clock.now() }, logger);
+    // Resume what a previous leader left running, even for a key that no longer exists.
+    for (const runner of runners.values()) runner.kick();
+    await watcher.run(term.signal);
+    await Promise.all([...runners.values()].map((runner) => runner.idle()));
+    this.term = undefined;
+    await records.releaseAll();
+    notify(observers, { type: "leadership", leader: false, at: this.clock.now() }, logger);
+  }
+
+  private route(changes: WatchedChange[], runners: Map<string, ServiceRunner>): void {
+    for (const change of changes) {
+      const requested = requestService(change.key);
+      if (requested !== undefined) {
+        const request = parseRestartRequest(change.value);
+        if (request) runners.get(requested)?.requestRestart(request, change.modifyIndex);
+        continue;
+      }
+      for (const service of this.byKey.get(change.key) ?? []) {
+        runners.get(service.name)?.observe(change.value, change.modifyIndex, change.initial);
+      }
+    }
+  }
+}
+
+export function nomadDefaults(config: TagrollConfig): NomadScope {
+  const scope: NomadScope = {};
+  if (config.nomad.namespace) scope.namespace = config.nomad.namespace;
+  if (config.nomad.region) scope.region = config.nomad.region;
+  return scope;
+}

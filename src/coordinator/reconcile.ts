@@ -1,0 +1,94 @@
+import type { ServiceConfig } from "../config/types.js";
+import type { Clock } from "../core/clock.js";
+import type { Logger } from "../core/logger.js";
+import type { KvStore } from "../kv/kv-store.js";
+import type { NomadApi, NomadScope } from "../nomad/nomad-api.js";
+import { isRunning } from "./alloc-state.js";
+import { notify, type DriftEvent, type RolloutObserver } from "./rollout-observer.js";
+import { isActive, type RolloutRecord } from "./rollout-record.js";
+import { renderedValue } from "./rendered-value.js";
+import type { ServiceRunner } from "./service-runner.js";
+import { resolveTargets } from "./targets.js";
+
+/** Dedupe records of webhook deliveries (`DeliveryStore` in src/state/). */
+export interface DeliveryExpirer {
+  expire(olderThanMs: number): Promise<number>;
+}
+
+export interface ReconcileDeps {
+  services: ServiceConfig[];
+  runners: ReadonlyMap<string, ServiceRunner>;
+  loadRecord: (service: string) => Promise<RolloutRecord | undefined>;
+  kv: KvStore;
+  nomad: NomadApi;
+  clock: Clock;
+  logger: Logger;
+  observers: RolloutObserver[];
+  nomadDefaults: NomadScope;
+  deliveries?: DeliveryExpirer;
+  deliveryTtlMs: number;
+}
+
+export interface ReconcileReport {
+  /** Services whose rollout was left running with nobody driving it, now resumed. */
+  resumed: string[];
+  drift: Array<Omit<DriftEvent, "type" | "at">>;
+  expiredDeliveries: number;
+  errors: string[];
+}
+
+/**
+ * The periodic sweep (design: "A node-cron job … reconciles"). For every service not busy
+ * rolling out: look again (a change missed while Consul was away is picked up, a rollout left
+ * `running` is resumed); report drift — an allocation whose rendered value is not the desired one
+ * although no rollout runs; then expire old delivery dedupe records. One failing service does
+ * not stop the sweep.
+ */
+export async function reconcileOnce(deps: ReconcileDeps): Promise<ReconcileReport> {
+  const report: ReconcileReport = { resumed: [], drift: [], expiredDeliveries: 0, errors: [] };
+  for (const service of deps.services) {
+    const runner = deps.runners.get(service.name);
+    if (!runner || runner.busy()) continue;
+    try {
+      const record = await deps.loadRecord(service.name);
+      if (record && isActive(record)) report.resumed.push(service.name);
+      runner.kick();
+      if (!record || isActive(record)) continue;
+      report.drift.push(...(await driftOf(deps, service)));
+    } catch (err) {
+      report.errors.push(`${service.name}: ${(err as Error).message}`);
+    }
+  }
+  for (const drift of report.drift) {
+    deps.logger.warn(drift, "drift: allocation renders a value other than the desired one");
+    notify(deps.observers, { type: "drift", ...drift, at: deps.clock.now() }, deps.logger);
+  }
+  if (deps.deliveries) {
+    try {
+      report.expiredDeliveries = await deps.deliveries.expire(deps.deliveryTtlMs);
+    } catch (err) {
+      report.errors.push(`deliveries: ${(err as Error).message}`);
+    }
+  }
+  if (report.errors.length > 0) deps.logger.warn({ errors: report.errors }, "reconcile sweep had errors");
+  return report;
+}
+
+async function driftOf(deps: ReconcileDeps, service: ServiceConfig): Promise<ReconcileReport["drift"]> {
+  const desired = (await deps.kv.get(service.key))?.value;
+  if (desired === undefined) return [];
+  const drift: ReconcileReport["drift"] = [];
+  for (const target of await resolveTargets(service, deps.nomad, deps.nomadDefaults, deps.logger)) {
+    const allocs = (await deps.nomad.jobAllocations(target.jobId, target.scope)).filter(
+      (a) => isRunning(a) && a.TaskGroup === target.group,
+    );
+    for (const alloc of allocs) {
+      for (const file of target.files) {
+        const content = await deps.nomad.readAllocFile(alloc.ID, file, target.scope).catch(() => undefined);
+        const rendered = content === undefined ? undefined : renderedValue(content, target.valueName);
+        if (rendered !== desired) drift.push({ service: service.name, allocId: alloc.ID, desired, rendered });
+      }
+    }
+  }
+  return drift;
+}

@@ -1,0 +1,25 @@
+import type { Clock } from "../core/clock.js";
+import type { KvStore } from "../kv/kv-store.js";
+import { writeDesiredTag } from "../state/desired-tag-writer.js";
+import type { RevertWrite } from "./rollout.js";
+
+/**
+ * autoRevert's write (issue 4, item 6): puts `to` back into `key` with the same CAS path the
+ * ingress uses, but only while the key still holds the failing value `from` — a value someone
+ * wrote meanwhile is newer than both and wins (it supersedes the rollout instead).
+ */
+export async function revertValue(
+  kv: KvStore,
+  key: string,
+  from: string,
+  to: string,
+  clock: Clock,
+): Promise<RevertWrite> {
+  const result = await writeDesiredTag(
+    kv,
+    key,
+    (current) => (current === from ? { write: to } : { skip: "the key changed since the rollout started" }),
+    { clock },
+  );
+  return result.outcome === "written" ? { written: true } : { written: false, current: result.current };
+}
