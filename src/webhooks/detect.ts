@@ -26,20 +26,8 @@ export const PARSERS: readonly PushParser[] = [
   genericParser,
 ];
 
-/** The order people think of the senders in, for the "expected one of" message. */
-const LISTED: readonly PushSource[] = [
-  "dockerhub",
-  "distribution",
-  "ghcr",
-  "harbor",
-  "quay",
-  "acr",
-  "jfrog",
-  "generic",
-];
-
 function describeAll(): string {
-  const labels = LISTED.map((source) => PARSERS.find((parser) => parser.source === source)?.label ?? source);
+  const labels = PARSERS.map((parser) => parser.label);
   return `${labels.slice(0, -1).join(", ")} or ${labels.at(-1) ?? ""}`;
 }
 

@@ -69,7 +69,7 @@ describe("detectSource", () => {
       expect(error).toBeInstanceOf(ValidationError);
       expect((error as ValidationError).status).toBe(400);
       expect((error as ValidationError).message).toMatch(
-        /^unrecognised webhook payload; expected one of Docker Hub, /,
+        /^unrecognised webhook payload; expected one of GHCR, .*, Docker Hub, .* or generic/,
       );
     }
   });
