@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { AgentProcess } from "./agent-process.js";
 import { freePorts } from "./free-port.js";
+import { killProcessesUnder, stopAllJobs, unmountUnder } from "./nomad-leftovers.js";
 
 export interface DevClusterOptions {
   consulBin: string;
@@ -55,7 +56,10 @@ export async function startDevCluster(options: DevClusterOptions): Promise<DevCl
   const started: AgentProcess[] = [];
 
   const stop = async () => {
+    if (started.length > 1) await stopAllJobs(nomadAddr);
     for (const agent of started.reverse()) await agent.stop();
+    await killProcessesUnder(nomadData);
+    await unmountUnder(nomadData);
     await rm(nomadData, { recursive: true, force: true });
     if (!options.keepLogs && !options.dir) await rm(dir, { recursive: true, force: true });
   };
@@ -136,7 +140,8 @@ consul {
   grpc_address = "127.0.0.1:${p.cGrpc}"
 }
 client {
-  enabled = true
+  enabled          = true
+  alloc_mounts_dir = "${p.nomadData}/alloc_mounts"
   options = {
     "fingerprint.denylist" = "env_aws,env_gce,env_azure,env_digitalocean"
   }
