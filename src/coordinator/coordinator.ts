@@ -1,3 +1,4 @@
+import { setMaxListeners } from "node:events";
 import { hostname } from "node:os";
 import cron from "node-cron";
 import type { ServiceConfig, TagrollConfig } from "../config/types.js";
@@ -84,6 +85,7 @@ export class Coordinator {
   start(): void {
     if (this.campaign) return;
     this.stopper = new AbortController();
+    setMaxListeners(0, this.stopper.signal);
     this.campaign = this.election.run((term) => this.lead(term), this.stopper.signal);
     const schedule = this.o.scheduler ?? ((expr, task) => cron.schedule(expr, task, { noOverlap: true }));
     this.cronTask = schedule(this.o.config.coordinator.reconcileSchedule, () => {

@@ -1,3 +1,4 @@
+import { setMaxListeners } from "node:events";
 import type { Clock } from "../core/clock.js";
 import type { Logger } from "../core/logger.js";
 import type { KvStore } from "../kv/kv-store.js";
@@ -80,6 +81,8 @@ export class LeaderElection {
   ): Promise<void> {
     const { logger } = this.options;
     const term = new AbortController();
+    // Every wait of every rollout listens on the term: more than Node's default 10 is normal.
+    setMaxListeners(0, term.signal);
     const onStop = () => term.abort(new LeadershipLostError("coordinator stopping"));
     stop.addEventListener("abort", onStop, { once: true });
     this.leading = true;

@@ -1,12 +1,12 @@
 import type { Clock } from "../core/clock.js";
-import { ConflictError } from "../core/errors.js";
 import type { KvStore } from "../kv/kv-store.js";
+import { LeadershipLostError } from "./leadership.js";
 import { parseRolloutRecord, rolloutKey, type RolloutRecord } from "./rollout-record.js";
 
 /** Reads and writes `tagroll/rollouts/<service>`. */
 export interface RolloutRecords {
   load(service: string): Promise<RolloutRecord | undefined>;
-  /** Persists the record; throws ConflictError when another instance owns it now. */
+  /** Persists the record; throws LeadershipLostError when another instance owns it now. */
   save(record: RolloutRecord): Promise<void>;
 }
 
@@ -16,7 +16,8 @@ const LOCK_DELAY_PATIENCE_MS = 5_000;
 /**
  * The leader's writer: every save is a lock `acquire` with the leader's own session, so a save
  * from an instance that has lost its session — or whose record another leader has taken over —
- * fails instead of overwriting the new leader's progress. One round trip per step.
+ * fails instead of overwriting the new leader's progress. One round trip per step. The save
+ * before a restart is therefore also the last leadership check before it.
  */
 export class SessionRolloutRecords implements RolloutRecords {
   private readonly held = new Set<string>();
@@ -36,12 +37,12 @@ export class SessionRolloutRecords implements RolloutRecords {
     const value = JSON.stringify(record);
     const giveUpAt = this.clock.now() + LOCK_DELAY_PATIENCE_MS;
     while (!(await this.kv.acquire(key, value, this.session))) {
-      // A key nobody holds refuses `acquire` only during the lock-delay that follows the
-      // previous holder's session ending (Consul docs, "Sessions"): wait it out.
       const entry = await this.kv.get(key);
-      if (entry?.session || this.clock.now() > giveUpAt) {
-        throw new ConflictError(`rollout record of ${record.service} is held by another instance`);
-      }
+      if (entry?.session) throw new LeadershipLostError(`${key} is held by another session`);
+      if (!(await this.kv.renewSession(this.session))) throw new LeadershipLostError("session expired");
+      // A free key refuses a live session only during the lock-delay that follows the previous
+      // holder's session ending (Consul docs, "Sessions"): wait it out.
+      if (this.clock.now() > giveUpAt) throw new LeadershipLostError(`${key} stayed locked`);
       await this.clock.sleep(250);
     }
     this.held.add(key);

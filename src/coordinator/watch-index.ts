@@ -1,13 +1,14 @@
 /**
  * Consul's blocking-query index rules ("Blocking Queries", Consul API docs):
- * - if the returned index went backwards (a snapshot restore, a leader change on an old
- *   version), reset to 0 so the next request re-reads without blocking;
- * - otherwise never use an index below 1: an index of 0 makes every request return at once,
- *   which would turn the loop into a busy spin.
+ * - an answer below 1 is a Consul bug ("sanity check index is greater than zero"): use 1, since
+ *   an index of 0 makes every request return at once and the loop would spin;
+ * - an index that went backwards (snapshot restore, leader change on old versions) resets to 0,
+ *   so the next request re-reads without blocking and starts over from what it returns.
  */
 export function nextWatchIndex(previous: number, returned: number): number {
+  if (returned < 1) return 1;
   if (returned < previous) return 0;
-  return Math.max(1, returned);
+  return returned;
 }
 
 /** The folder a key lives in, with its trailing slash: `configs/web/IMAGE_TAG` → `configs/web/`. */

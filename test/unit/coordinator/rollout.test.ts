@@ -1,0 +1,263 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { SECOND_NS } from "./fakes/fake-job.js";
+import { Harness, serviceConfig } from "./fakes/harness.js";
+
+const KEY = "configs/web/IMAGE_TAG";
+
+async function started(h: Harness, count = 3, update = {}) {
+  await h.put(KEY, "v1");
+  h.nomad.addJob({
+    id: "web",
+    service: "web",
+    count,
+    meta: { tagroll_service: "web" },
+    update: { MaxParallel: 1, MinHealthyTime: 2 * SECOND_NS, HealthyDeadline: 60 * SECOND_NS, ...update },
+  });
+  return h;
+}
+
+describe("rollout engine (fake Nomad/Consul, virtual time)", () => {
+  let h: Harness;
+  afterEach(async () => {
+    await h.stopAll();
+  });
+
+  it("adopts the current value on first start and restarts nothing", async () => {
+    h = await started(new Harness());
+    h.coordinator([serviceConfig("web")]);
+    await h.finished("web", "v1");
+    expect(h.record("web")?.kind).toBe("adopted");
+    await h.clock.sleep(30_000);
+    expect(h.nomad.restarts).toEqual([]);
+  });
+
+  it("rolls a KV edit out one allocation at a time, health-gated, each restarted once", async () => {
+    h = await started(new Harness());
+    h.coordinator([serviceConfig("web")]);
+    await h.finished("web", "v1");
+    await h.put(KEY, "v2");
+    const record = await h.finished("web", "v2");
+
+    expect(record.status).toBe("succeeded");
+    expect(record.previousValue).toBe("v1");
+    expect(h.nomad.served("web")).toEqual(["v2", "v2", "v2"]);
+    const ids = h.nomad.restarts.map((r) => r.allocId);
+    expect(new Set(ids).size).toBe(3);
+    expect(ids).toHaveLength(3);
+    // Never more than max_parallel (1) allocations unhealthy when a restart is issued.
+    expect(Math.max(...h.nomad.restarts.map((r) => r.unhealthy))).toBe(1);
+    // Each restart waits for the previous allocation: restart + checks passing + min_healthy_time.
+    const floor = h.nomad.restartMs + h.nomad.healthyAfterMs + 2_000;
+    const times = h.nomad.restarts.map((r) => r.at);
+    for (let i = 1; i < times.length; i++) expect(times[i]! - times[i - 1]!).toBeGreaterThanOrEqual(floor);
+    expect(record.allocs.map((a) => [a.state, a.restartedFor])).toEqual([
+      ["healthy", "v2"],
+      ["healthy", "v2"],
+      ["healthy", "v2"],
+    ]);
+    const steps = h.events.filter((e) => e.type === "alloc-step").map((e) => e.step);
+    expect(steps.slice(0, 4)).toEqual(["rendering", "restarting", "health", "healthy"]);
+  });
+
+  it("restarts in batches of max_parallel", async () => {
+    h = await started(new Harness(), 4, { MaxParallel: 2 });
+    h.coordinator([serviceConfig("web")]);
+    await h.finished("web", "v1");
+    await h.put(KEY, "v2");
+    await h.finished("web", "v2");
+
+    const times = h.nomad.restarts.map((r) => r.at);
+    expect(times).toHaveLength(4);
+    expect(times[0]).toBe(times[1]);
+    expect(times[2]).toBe(times[3]);
+    expect(times[2]! - times[0]!).toBeGreaterThanOrEqual(h.nomad.restartMs + h.nomad.healthyAfterMs + 2_000);
+    expect(Math.max(...h.nomad.restarts.map((r) => r.unhealthy))).toBe(2);
+  });
+
+  it("a per-service override wins over the job's update block", async () => {
+    h = await started(new Harness(), 4, { MaxParallel: 1 });
+    h.coordinator([serviceConfig("web", { maxParallel: 4, minHealthyTimeMs: 0 })]);
+    await h.finished("web", "v1");
+    await h.put(KEY, "v2");
+    await h.finished("web", "v2");
+    expect(new Set(h.nomad.restarts.map((r) => r.at)).size).toBe(1);
+  });
+
+  it("a failing value stops after the first allocation, writes the previous value back and restores it", async () => {
+    h = await started(new Harness());
+    h.coordinator([serviceConfig("web")]);
+    await h.finished("web", "v1");
+    await h.put(KEY, "v2-broken");
+    const record = await h.finished("web", "v2-broken");
+
+    expect(record.status).toBe("reverted");
+    expect(h.peek(KEY)).toBe("v1");
+    const first = h.restartsFor("v2-broken");
+    expect(first).toHaveLength(1);
+    // Only the allocation that was moved is restored; the other two were never touched.
+    expect(h.restartsFor("v1")).toEqual(first);
+    expect(h.nomad.restarts).toHaveLength(2);
+    expect(h.nomad.served("web")).toEqual(["v1", "v1", "v1"]);
+    expect(record.error).toMatch(/healthy_deadline/);
+    const history = JSON.parse(h.peek("tagroll/history/web") ?? "[]") as Array<{
+      kind: string;
+      outcome: string;
+    }>;
+    expect(history.at(-1)).toMatchObject({ kind: "revert", outcome: "reverted" });
+    // Our own revert write is not a new rollout.
+    await h.clock.sleep(120_000);
+    expect(h.nomad.restarts).toHaveLength(2);
+  });
+
+  it("without autoRevert a failure leaves the rollout failed and the value in place", async () => {
+    h = await started(new Harness());
+    h.coordinator([serviceConfig("web", { autoRevert: false })]);
+    await h.finished("web", "v1");
+    await h.put(KEY, "v2-broken");
+    const record = await h.finished("web", "v2-broken");
+    expect(record.status).toBe("failed");
+    expect(h.peek(KEY)).toBe("v2-broken");
+    expect(h.nomad.restarts).toHaveLength(1);
+  });
+
+  it("a newer value supersedes a running rollout and everything ends on it", async () => {
+    h = await started(new Harness());
+    h.coordinator([serviceConfig("web")]);
+    await h.finished("web", "v1");
+    await h.put(KEY, "v2");
+    await h.clock.until(() => h.nomad.restarts.length === 1);
+    await h.put(KEY, "v3");
+    const record = await h.finished("web", "v3");
+
+    expect(record.status).toBe("succeeded");
+    expect(record.superseded).toEqual(["v2"]);
+    expect(h.nomad.served("web")).toEqual(["v3", "v3", "v3"]);
+    const first = h.restartsFor("v2");
+    expect(first).toHaveLength(1);
+    // The allocation restarted for v2 is restarted again for v3; each restarted once for v3.
+    expect(h.restartsFor("v3").sort()).toEqual(
+      h.nomad
+        .live("web")
+        .map((a) => a.id)
+        .sort(),
+    );
+    expect(Math.max(...h.nomad.restarts.map((r) => r.unhealthy))).toBe(1);
+  });
+
+  it("leaves allocations placed during the rollout alone", async () => {
+    h = await started(new Harness());
+    h.coordinator([serviceConfig("web")]);
+    await h.finished("web", "v1");
+    await h.put(KEY, "v2");
+    await h.clock.until(() => h.nomad.restarts.length === 1);
+    const placed = h.nomad.scale("web", 5);
+    await h.finished("web", "v2");
+    expect(h.nomad.restarts).toHaveLength(3);
+    for (const id of placed) expect(h.nomad.restarts.map((r) => r.allocId)).not.toContain(id);
+    expect(h.nomad.served("web")).toEqual(["v2", "v2", "v2", "v2", "v2"]);
+  });
+
+  it("drops allocations that go away during the rollout", async () => {
+    h = await started(new Harness());
+    h.coordinator([serviceConfig("web")]);
+    await h.finished("web", "v1");
+    await h.put(KEY, "v2");
+    await h.clock.until(() => h.nomad.restarts.length === 1);
+    h.nomad.scale("web", 2);
+    const record = await h.finished("web", "v2");
+    expect(record.status).toBe("succeeded");
+    expect(record.allocs).toHaveLength(2);
+    expect(h.nomad.restarts).toHaveLength(2);
+    expect(h.events.some((e) => e.type === "alloc-step" && e.step === "dropped")).toBe(true);
+  });
+
+  it("waits out a Nomad outage mid-rollout without restarting anything twice", async () => {
+    h = await started(new Harness());
+    h.coordinator([serviceConfig("web")]);
+    await h.finished("web", "v1");
+    await h.put(KEY, "v2");
+    await h.clock.until(() => h.nomad.restarts.length === 1);
+    h.nomad.unreachable = true;
+    await h.clock.sleep(120_000);
+    h.nomad.unreachable = false;
+    const record = await h.finished("web", "v2");
+    expect(record.status).toBe("succeeded");
+    expect(h.nomad.restarts).toHaveLength(3);
+    expect(new Set(h.nomad.restarts.map((r) => r.allocId)).size).toBe(3);
+  });
+
+  it("uses Nomad-native checks and task state when the job has no Consul checks", async () => {
+    for (const checks of ["nomad", "none"] as const) {
+      h = new Harness();
+      await h.put(KEY, "v1");
+      h.nomad.addJob({ id: "web", service: "web", count: 2, checks, meta: { tagroll_service: "web" } });
+      h.coordinator([serviceConfig("web")]);
+      await h.finished("web", "v1");
+      await h.put(KEY, checks === "nomad" ? "v2-broken" : "v2");
+      const record = await h.finished("web", checks === "nomad" ? "v2-broken" : "v2");
+      // Nomad checks see the broken value; task state alone cannot, so that rollout succeeds.
+      expect(record.status).toBe(checks === "nomad" ? "reverted" : "succeeded");
+      await h.stopAll();
+    }
+  });
+
+  it("a restart request rolls every allocation through a health-gated restart on the same value", async () => {
+    h = await started(new Harness());
+    h.coordinator([serviceConfig("web")]);
+    await h.finished("web", "v1");
+    await h.put(
+      "tagroll/requests/web",
+      JSON.stringify({ id: "r1", kind: "restart", requestedAt: h.clock.now() }),
+    );
+    await h.clock.until(() => h.record("web")?.kind === "restart" && h.record("web")?.status === "succeeded");
+    expect(h.restartsFor("v1")).toHaveLength(3);
+    expect(h.peek("tagroll/requests/web")).toBeUndefined();
+    await h.clock.sleep(60_000);
+    expect(h.nomad.restarts).toHaveLength(3);
+  });
+
+  it("without render_templates, waits for the new value to render before restarting", async () => {
+    h = new Harness();
+    await h.put(KEY, "v1");
+    h.nomad.addJob({
+      id: "web",
+      service: "web",
+      count: 2,
+      renderTemplates: false,
+      meta: { tagroll_service: "web" },
+    });
+    h.coordinator([serviceConfig("web")]);
+    await h.finished("web", "v1");
+    h.nomad.renderFrozen = true;
+    await h.put(KEY, "v2");
+    await h.clock.sleep(5_000);
+    expect(h.nomad.restarts).toEqual([]);
+    const renderedAt = h.clock.now();
+    h.nomad.renderFrozen = false;
+    const record = await h.finished("web", "v2");
+    expect(record.status).toBe("succeeded");
+    expect(h.nomad.restarts.every((r) => r.at >= renderedAt)).toBe(true);
+    expect(h.nomad.served("web")).toEqual(["v2", "v2"]);
+  });
+
+  it("a value that never renders fails before any restart", async () => {
+    h = new Harness();
+    await h.put(KEY, "v1");
+    h.nomad.addJob({
+      id: "web",
+      service: "web",
+      count: 2,
+      renderTemplates: false,
+      meta: { tagroll_service: "web" },
+    });
+    h.coordinator([serviceConfig("web", { renderTimeoutMs: 10_000 })]);
+    await h.finished("web", "v1");
+    h.nomad.renderFrozen = true;
+    await h.put(KEY, "v2");
+    const record = await h.finished("web", "v2");
+    expect(record.status).toBe("reverted");
+    expect(record.error).toMatch(/not rendered/);
+    expect(h.nomad.restarts).toEqual([]);
+    expect(h.peek(KEY)).toBe("v1");
+  });
+});
