@@ -1,0 +1,108 @@
+import type { Clock } from "../core/clock.js";
+import { AuthError, ForbiddenError } from "../core/errors.js";
+import type { Logger } from "../core/logger.js";
+import type { PushEvent } from "../core/push-event.js";
+import type { ServiceConfig } from "../config/types.js";
+import type { KvStore } from "../kv/kv-store.js";
+import { compareTags, evaluateTag } from "../policy/index.js";
+import type { HookReply, HookRequest } from "../server/create-app.js";
+import type { DeliveryStore } from "../state/delivery-store.js";
+import { writeDesiredTag } from "../state/desired-tag-writer.js";
+import type { HistoryStore } from "../state/history-store.js";
+import { parsePush } from "../webhooks/parse-push.js";
+import { repositoryMatches } from "../webhooks/tag-grammar.js";
+import { acceptedMediaType, parseJsonBody } from "./content-type.js";
+
+export type WebhookOutcome = "accepted" | "ignored" | "rejected_by_policy" | "duplicate";
+
+/** Told about every webhook that got as far as a service (metrics hook in here). */
+export interface IngressObserver {
+  onWebhook(event: { service: string; source: string; outcome: WebhookOutcome }): void;
+}
+
+export interface PushReceiverDeps {
+  services: readonly ServiceConfig[];
+  /** Resolves the token's service name; throws AuthError for anything not a valid, live token. */
+  verifyToken: (token: string) => Promise<{ service: string; jti: string }>;
+  kv: KvStore;
+  history: HistoryStore;
+  deliveries: DeliveryStore;
+  clock: Clock;
+  log: Logger;
+  observer?: IngressObserver;
+}
+
+/**
+ * The webhook core (design: "Ingress"): token → content type → JSON → parse → repository →
+ * dedupe → policy-checked CAS write → history. Throws typed errors; the route maps them.
+ */
+export class PushReceiver {
+  private readonly services: Map<string, ServiceConfig>;
+
+  constructor(private readonly deps: PushReceiverDeps) {
+    this.services = new Map(deps.services.map((s) => [s.name, s]));
+  }
+
+  async handle(req: HookRequest): Promise<HookReply> {
+    const { service: name } = await this.deps.verifyToken(req.token);
+    const service = this.services.get(name);
+    if (!service) throw new AuthError();
+    const log = this.deps.log.child({ service: name });
+
+    const contentType = acceptedMediaType(req.contentType);
+    const body = parseJsonBody(req.rawBody);
+    const delivery = parsePush(
+      { headers: req.headers, body, rawBody: req.rawBody, contentType },
+      { pinned: service.source, secrets: service.secrets, now: new Date(this.deps.clock.now()) },
+    );
+    const done = (outcome: WebhookOutcome, status: number, extra: Record<string, unknown>): HookReply => {
+      this.deps.observer?.onWebhook({ service: name, source: delivery.source, outcome });
+      log.info({ source: delivery.source, outcome, ...extra }, "webhook");
+      return { status, body: { status: outcome, service: name, ...extra } };
+    };
+
+    if (delivery.events.length === 0) return done("ignored", 200, { reasons: delivery.ignored });
+    for (const event of delivery.events) {
+      if (!repositoryMatches(event.repository, service.image)) {
+        throw new ForbiddenError(
+          `repository ${JSON.stringify(event.repository.slice(0, 200))} is not ${service.image}, the image of service ${name}`,
+        );
+      }
+    }
+    const event = this.newest(service, delivery.events);
+
+    if (event.deliveryId && !(await this.deps.deliveries.markSeen(event.source, event.deliveryId))) {
+      return done("duplicate", 200, { tag: event.tag, reason: "delivery already processed" });
+    }
+    let result;
+    try {
+      result = await writeDesiredTag(this.deps.kv, service.key, (current) => {
+        if (current === event.tag) return { skip: "already the desired value" };
+        const verdict = evaluateTag(service.policy, event.tag, current);
+        return verdict.accept ? { write: event.tag } : { skip: verdict.reason };
+      });
+    } catch (err) {
+      // The sender will retry a failed write; it must not be dropped as a duplicate then.
+      if (event.deliveryId) await this.deps.deliveries.forget(event.source, event.deliveryId).catch(() => {});
+      throw err;
+    }
+    if (result.outcome === "skipped") {
+      const outcome = result.reason === "already the desired value" ? "duplicate" : "rejected_by_policy";
+      return done(outcome, 200, { tag: event.tag, reason: result.reason });
+    }
+    await this.deps.history
+      .append(name, {
+        kind: "push",
+        tag: result.value,
+        ...(result.previous !== undefined ? { previous: result.previous } : {}),
+        source: event.source,
+      })
+      .catch((err: unknown) => log.warn({ err }, "tag written but history append failed"));
+    return done("accepted", 202, { tag: result.value, previous: result.previous ?? null, key: service.key });
+  }
+
+  /** Of several tags in one delivery, the newest by the service's policy (last one if unordered). */
+  private newest(service: ServiceConfig, events: PushEvent[]): PushEvent {
+    return events.reduce((best, e) => (compareTags(service.policy, e.tag, best.tag) > 0 ? e : best));
+  }
+}

@@ -1,0 +1,107 @@
+import type { Server } from "node:http";
+import type { Router } from "express";
+import type { TagrollConfig } from "../config/types.js";
+import { systemClock, type Clock } from "../core/clock.js";
+import type { Logger } from "../core/logger.js";
+import { Coordinator } from "../coordinator/coordinator.js";
+import type { RolloutObserver } from "../coordinator/rollout-observer.js";
+import { PushReceiver, type IngressObserver } from "../ingress/push-receiver.js";
+import { ConsulKvStore, ConsulServiceHealth } from "../kv/consul-kv-store.js";
+import { HttpNomadApi } from "../nomad/http-nomad-api.js";
+import { createApp } from "../server/create-app.js";
+import { DeliveryStore } from "../state/delivery-store.js";
+import { HistoryStore } from "../state/history-store.js";
+import { RevocationStore, verifyWebhookToken } from "../tokens/index.js";
+import { closeServer, listen } from "./listen.js";
+
+export interface RuntimeOptions {
+  config: TagrollConfig;
+  log: Logger;
+  clock?: Clock;
+  observers?: RolloutObserver[];
+  ingressObserver?: IngressObserver;
+  routers?: (parts: RuntimeParts) => Array<{ path: string; router: Router }>;
+}
+
+/** The real collaborators, built in one place (conventions §2) and shared by every surface. */
+export interface RuntimeParts {
+  config: TagrollConfig;
+  kv: ConsulKvStore;
+  health: ConsulServiceHealth;
+  nomad: HttpNomadApi;
+  history: HistoryStore;
+  deliveries: DeliveryStore;
+  revocations: RevocationStore;
+  coordinator: Coordinator | undefined;
+}
+
+export interface Runtime extends RuntimeParts {
+  server: Server;
+  url: string;
+  close(): Promise<void>;
+}
+
+/** `tagroll serve`: the webhook ingress on HTTP(S) plus, unless disabled, the coordinator. */
+export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
+  const { config, log } = options;
+  const clock = options.clock ?? systemClock;
+  const kv = new ConsulKvStore(config.consul);
+  const health = new ConsulServiceHealth(config.consul);
+  const nomad = new HttpNomadApi(config.nomad);
+  const history = new HistoryStore(kv, { limit: config.historyLimit, clock });
+  const deliveries = new DeliveryStore(kv, { clock });
+  const revocations = new RevocationStore(kv);
+  const coordinator = config.coordinator.enabled
+    ? new Coordinator({
+        config,
+        kv,
+        health,
+        nomad,
+        logger: log.child({ component: "coordinator" }),
+        clock,
+        deliveries,
+        ...(options.observers ? { observers: options.observers } : {}),
+      })
+    : undefined;
+  const parts: RuntimeParts = { config, kv, health, nomad, history, deliveries, revocations, coordinator };
+
+  const receiver = new PushReceiver({
+    services: config.services,
+    verifyToken: (token) => verifyWebhookToken(token, config.keys, (jti) => revocations.isRevoked(jti)),
+    kv,
+    history,
+    deliveries,
+    clock,
+    log: log.child({ component: "ingress" }),
+    ...(options.ingressObserver ? { observer: options.ingressObserver } : {}),
+  });
+  const app = createApp({
+    log,
+    bodyLimit: config.server.bodyLimit,
+    handleHook: (req) => receiver.handle(req),
+    unready: async () => {
+      const [consulUp, nomadUp] = await Promise.all([
+        health.ping().catch(() => false),
+        nomad.ping().catch(() => false),
+      ]);
+      return [...(consulUp ? [] : ["consul"]), ...(nomadUp ? [] : ["nomad"])];
+    },
+    routers: options.routers?.(parts) ?? [],
+  });
+  const { server, url } = await listen(config.server, app);
+  coordinator?.start();
+  log.info({ url, coordinator: Boolean(coordinator), services: config.services.length }, "tagroll serving");
+
+  return {
+    ...parts,
+    server,
+    url,
+    close: async () => {
+      await closeServer(server);
+      await coordinator?.stop();
+      kv.close();
+      health.close();
+      await nomad.close();
+    },
+  };
+}

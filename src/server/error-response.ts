@@ -1,0 +1,45 @@
+import type { Logger } from "../core/logger.js";
+import { AuthError, TagrollError } from "../core/errors.js";
+
+export interface ErrorResponse {
+  status: number;
+  body: { error: string; message: string };
+}
+
+/**
+ * The one mapping from errors to HTTP replies and log lines (conventions §4). Auth failures all
+ * look the same from outside; unknown errors become a 500 that reveals nothing.
+ */
+export function toErrorResponse(err: unknown, log: Logger): ErrorResponse {
+  if (err instanceof AuthError) {
+    log.info({ err: { type: err.name } }, "rejected credentials");
+    return { status: err.status, body: { error: "not_found", message: "not found" } };
+  }
+  if (err instanceof TagrollError) {
+    const level = err.status >= 500 ? "warn" : "info";
+    log[level]({ err: { type: err.name, message: err.message } }, "request failed");
+    return { status: err.status, body: { error: err.code, message: err.message } };
+  }
+  const status = httpStatusOf(err);
+  if (status) {
+    // Errors raised by body parsers (413 too large, 400 malformed) carry their own status.
+    log.info({ err: { type: (err as Error).name, status } }, "request rejected by body parser");
+    return {
+      status,
+      body: { error: status === 413 ? "too_large" : "invalid", message: bodyParserMessage(status) },
+    };
+  }
+  log.error({ err }, "unexpected error");
+  return { status: 500, body: { error: "internal", message: "internal error" } };
+}
+
+function httpStatusOf(err: unknown): number | undefined {
+  const s = (err as { status?: unknown; statusCode?: unknown } | null)?.status;
+  return typeof s === "number" && s >= 400 && s < 500 ? s : undefined;
+}
+
+function bodyParserMessage(status: number): string {
+  if (status === 413) return "request body too large";
+  if (status === 415) return "unsupported content type";
+  return "malformed request body";
+}
