@@ -5,7 +5,7 @@ import type { ServiceConfig, TagrollConfig } from "../config/types.js";
 import { systemClock, type Clock } from "../core/clock.js";
 import type { Logger } from "../core/logger.js";
 import type { KvStore, ServiceHealth } from "../kv/kv-store.js";
-import type { NomadApi, NomadScope } from "../nomad/nomad-api.js";
+import type { NomadApi } from "../nomad/nomad-api.js";
 import { HistoryStore } from "../state/history-store.js";
 import { KvWatcher, type WatchedChange } from "./kv-watcher.js";
 import { LeaderElection, type LeadershipTerm } from "./leader-election.js";
@@ -17,6 +17,7 @@ import { notify, type RolloutObserver } from "./rollout-observer.js";
 import { SessionRolloutRecords } from "./rollout-records.js";
 import { ServiceRunner } from "./service-runner.js";
 import type { EngineTiming } from "./step-context.js";
+import { nomadDefaults } from "./targets.js";
 
 /** Runs `task` on a cron `schedule`; node-cron unless a test passes its own. */
 export type Scheduler = (schedule: string, task: () => void) => { stop(): void };
@@ -180,11 +181,4 @@ export class Coordinator {
       }
     }
   }
-}
-
-export function nomadDefaults(config: TagrollConfig): NomadScope {
-  const scope: NomadScope = {};
-  if (config.nomad.namespace) scope.namespace = config.nomad.namespace;
-  if (config.nomad.region) scope.region = config.nomad.region;
-  return scope;
 }

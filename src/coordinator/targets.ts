@@ -1,4 +1,4 @@
-import type { JobTarget, ServiceConfig } from "../config/types.js";
+import type { JobTarget, ServiceConfig, TagrollConfig } from "../config/types.js";
 import type { Logger } from "../core/logger.js";
 import type { NomadApi, NomadJob, NomadScope, NomadTaskGroup } from "../nomad/nomad-api.js";
 import { rolloutParams, type RolloutParams } from "./rollout-params.js";
@@ -105,5 +105,13 @@ function scopeOf(target: JobTarget, defaults: NomadScope): NomadScope {
   const scope: NomadScope = { ...defaults };
   if (target.namespace) scope.namespace = target.namespace;
   if (target.region) scope.region = target.region;
+  return scope;
+}
+
+/** The namespace and region configured for Nomad (NOMAD_NAMESPACE, NOMAD_REGION). */
+export function nomadDefaults(config: TagrollConfig): NomadScope {
+  const scope: NomadScope = {};
+  if (config.nomad.namespace) scope.namespace = config.nomad.namespace;
+  if (config.nomad.region) scope.region = config.nomad.region;
   return scope;
 }

@@ -52,6 +52,8 @@ export class FakeNomad implements NomadApi, ServiceHealth {
   unreachable = false;
   /** While true, rendered files stop following KV (templates not re-rendering). */
   renderFrozen = false;
+  /** Rendered file contents forced per allocation (drift). */
+  readonly fileOverride = new Map<string, string>();
   private readonly jobs = new Map<string, { spec: FakeJobSpec; job: NomadJob }>();
   private readonly allocs = new Map<string, SimAlloc>();
   private nextIndex = 1000;
@@ -149,7 +151,7 @@ export class FakeNomad implements NomadApi, ServiceHealth {
     const alloc = this.allocs.get(allocId);
     if (!alloc || path !== "app/local/env") throw new Error(`no file ${path} in ${allocId}`);
     this.settle(alloc);
-    return `IMAGE_TAG=${alloc.file ?? ""}\n`;
+    return this.fileOverride.get(allocId) ?? `IMAGE_TAG=${alloc.file ?? ""}\n`;
   }
 
   async allocationChecks(allocId: string): Promise<NomadCheckResult[]> {
