@@ -71,13 +71,13 @@ export class ConsulKvStore implements KvStore {
 
   async set(key: string, value: string, options: { cas?: number } = {}): Promise<boolean> {
     const cas = options.cas === undefined ? {} : { cas: options.cas };
-    return this.conn.call(`kv.set ${key}`, (c) => c.kv.set({ key, value, ...cas }));
+    return (await this.conn.call(`kv.set ${key}`, (c) => c.kv.set({ key, value, ...cas }))) === true;
   }
 
   async delete(key: string, options: { cas?: number; recurse?: boolean } = {}): Promise<boolean> {
     const cas = options.cas === undefined ? {} : { cas: options.cas };
     const recurse = options.recurse ? { recurse: true } : {};
-    return this.conn.call(`kv.delete ${key}`, (c) => c.kv.del({ key, ...cas, ...recurse }));
+    return (await this.conn.call(`kv.delete ${key}`, (c) => c.kv.del({ key, ...cas, ...recurse }))) === true;
   }
 
   async createSession(options: SessionOptions): Promise<string> {
@@ -105,7 +105,7 @@ export class ConsulKvStore implements KvStore {
 
   async acquire(key: string, value: string, session: string): Promise<boolean> {
     try {
-      return await this.conn.client.kv.set({ key, value, acquire: session });
+      return (await this.conn.client.kv.set({ key, value, acquire: session })) === true;
     } catch (error) {
       // Acquiring with a session that has expired is a 500 "invalid session" from Consul, but it
       // means "not yours": the caller creates a new session, exactly as for a lost race.
@@ -122,7 +122,7 @@ export class ConsulKvStore implements KvStore {
     const current = await this.get(key);
     if (current === undefined || current.session !== session) return false;
     try {
-      return await this.conn.client.kv.set({ key, value: current.value, release: session });
+      return (await this.conn.client.kv.set({ key, value: current.value, release: session })) === true;
     } catch (error) {
       if (isInvalidSession(error)) return false;
       throw this.conn.toError(`kv.release ${key}`, error);

@@ -5,6 +5,8 @@ import type { IncomingMessage } from "node:http";
  * behaves (its bundled .d.ts lacks `ctx`, `timeout`, `index`, and `filter` on most calls).
  * Options are lower-cased by the library; `ctx` with `includeResponse` makes a call resolve
  * `[response, body?]` instead of `body`.
+ * A JSON `false` answer (a lost CAS) resolves `undefined`, not `false`: papi's pipeline treats a
+ * falsy result as "no value". Compare boolean answers with `=== true`.
  */
 export interface ConsulCallOptions {
   ctx?: NodeJS.EventEmitter & { includeResponse?: boolean };
@@ -52,8 +54,10 @@ export interface ConsulRaw {
         acquire?: string;
         release?: string;
       },
-    ): Promise<boolean>;
-    del(options: ConsulCallOptions & { key: string; cas?: number; recurse?: boolean }): Promise<boolean>;
+    ): Promise<boolean | undefined>;
+    del(
+      options: ConsulCallOptions & { key: string; cas?: number; recurse?: boolean },
+    ): Promise<boolean | undefined>;
   };
   session: {
     create(
