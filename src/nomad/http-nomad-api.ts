@@ -1,5 +1,5 @@
 import type { NomadConfig } from "../config/types.js";
-import { NotFoundError, UpstreamUnavailableError } from "../core/errors.js";
+import { NotFoundError, UpstreamUnavailableError, ValidationError } from "../core/errors.js";
 import type {
   NomadAllocation,
   NomadApi,
@@ -8,7 +8,7 @@ import type {
   NomadJobStub,
   NomadScope,
 } from "./nomad-api.js";
-import { NomadHttp, type NomadHttpOptions } from "./nomad-http.js";
+import { NomadHttp, type NomadHttpOptions, type NomadReply } from "./nomad-http.js";
 
 export interface HttpNomadApiOptions extends NomadHttpOptions {
   /**
@@ -26,6 +26,7 @@ export interface HttpNomadApiOptions extends NomadHttpOptions {
 export class HttpNomadApi implements NomadApi {
   readonly http: NomadHttp;
   private readonly restartTimeoutMs: number;
+  private metaHonoured = false;
 
   constructor(source: NomadConfig | NomadHttp, options: HttpNomadApiOptions = {}) {
     this.http = source instanceof NomadHttp ? source : new NomadHttp(source, options);
@@ -33,18 +34,20 @@ export class HttpNomadApi implements NomadApi {
   }
 
   /**
-   * `meta=true` (Nomad ≥ 1.6) puts each job's Meta in the stub. An agent that ignores the flag
-   * leaves the field out entirely; then we read those jobs one by one so the opt-in through
-   * `meta { tagroll_service = … }` still works.
+   * `meta=true` puts each job's Meta in the stub, but the field is `omitempty`: a stub without it
+   * means either "no meta" or "this agent ignores the flag". Once any stub has come back with Meta
+   * the agent has shown it honours the flag; until then the stubs lacking it are read one by one,
+   * so the opt-in through `meta { tagroll_service = … }` works on any version.
    */
   async listJobs(scope?: NomadScope): Promise<NomadJobStub[]> {
     const stubs = await this.http.json<NomadJobStub[]>("/v1/jobs", {
       query: { meta: "true" },
       ...withScope(scope),
     });
+    if (stubs.some((stub) => stub.Meta)) this.metaHonoured = true;
+    if (this.metaHonoured) return stubs.map((stub) => ({ ...stub, Meta: stub.Meta ?? null }));
     return Promise.all(
       stubs.map(async (stub) => {
-        if ("Meta" in stub) return stub;
         const job = await this.getJob(stub.ID, { ...scope, namespace: stub.Namespace });
         return { ...stub, Meta: job?.Meta ?? null };
       }),
@@ -81,9 +84,31 @@ export class HttpNomadApi implements NomadApi {
     });
   }
 
-  /** Throws `NotFoundError` when the allocation or the file does not exist (yet). */
+  /**
+   * Throws `NotFoundError` when the allocation or the file does not exist (yet).
+   * Nomad 1.11 answers fs/cat errors with HTTP 200 and the error text as the body: its
+   * untrusted-content writer flushes an implicit 200 before the error handler sets the code.
+   * Real content always carries the `X-Content-Type-Options: nosniff` that writer adds on the
+   * first write, so a non-empty body without it is an error message, not the file.
+   */
   async readAllocFile(allocId: string, path: string, scope?: NomadScope): Promise<string> {
-    return this.http.text(`/v1/client/fs/cat/${enc(allocId)}`, { query: { path }, ...withScope(scope) });
+    const what = `${path} in allocation ${allocId}`;
+    let reply: NomadReply;
+    try {
+      reply = await this.http.request(`/v1/client/fs/cat/${enc(allocId)}`, {
+        query: { path },
+        ...withScope(scope),
+      });
+    } catch (error) {
+      // Agents that do send the code use 400 for a failed stat (e.g. a file not rendered yet).
+      if (error instanceof ValidationError && /no such file/i.test(error.message))
+        throw new NotFoundError(error.message);
+      throw error;
+    }
+    if (reply.body === "" || reply.headers.get("x-content-type-options") === "nosniff") return reply.body;
+    const message = `Nomad at ${this.http.where}: cannot read ${what}: ${reply.body.trim().slice(0, 300)}`;
+    if (/no such file|unknown allocation|not found/i.test(reply.body)) throw new NotFoundError(message);
+    throw new UpstreamUnavailableError("nomad", message);
   }
 
   async allocationChecks(allocId: string, scope?: NomadScope): Promise<NomadCheckResult[]> {

@@ -17,7 +17,16 @@ export interface RegisteredJob {
 
 interface ParsedJob {
   ID: string;
+  Name: string;
   Namespace?: string;
+}
+
+export interface RegisterJobOptions {
+  /** Values for the file's `variable` blocks, as `-var name=value` would give them. */
+  variables?: Record<string, string | number | boolean>;
+  /** Register under this ID (and Name) instead of the one in the HCL, e.g. one per test. */
+  jobId?: string;
+  scope?: NomadScope;
 }
 
 /**
@@ -27,14 +36,20 @@ interface ParsedJob {
 export async function registerJobHcl(
   http: NomadHttp,
   hcl: string,
-  scope?: NomadScope,
+  options: RegisterJobOptions = {},
 ): Promise<RegisteredJob> {
+  const { scope, variables = {} } = options;
   const scoped = scope === undefined ? {} : { scope };
-  const job = await http.json<ParsedJob>("/v1/jobs/parse", {
+  // Nomad takes variables as HCL assignments; JSON string/number/bool literals are valid HCL.
+  const Variables = Object.entries(variables)
+    .map(([name, value]) => `${name} = ${JSON.stringify(value)}`)
+    .join("\n");
+  const parsed = await http.json<ParsedJob>("/v1/jobs/parse", {
     method: "POST",
-    body: { JobHCL: hcl, Canonicalize: true },
+    body: { JobHCL: hcl, Variables, Canonicalize: true },
     ...scoped,
   });
+  const job = options.jobId === undefined ? parsed : { ...parsed, ID: options.jobId, Name: options.jobId };
   // The job's own namespace wins over the default one, as with `nomad job run`.
   const namespace = job.Namespace ?? scope?.namespace ?? "default";
   const reply = await http.json<{ EvalID: string; JobModifyIndex: number; Warnings?: string }>("/v1/jobs", {
@@ -51,7 +66,10 @@ export async function registerJobHcl(
   };
 }
 
-/** Stops (and with `purge` removes) a job. Resolves false when there was no such job. */
+/**
+ * Stops (and with `purge` removes) a job. Resolves false when there was no such job: Nomad
+ * answers that with 200 and an empty reply (no evaluation, JobModifyIndex 0) rather than a 404.
+ */
 export async function deregisterJob(
   http: NomadHttp,
   jobId: string,
@@ -59,12 +77,11 @@ export async function deregisterJob(
   scope?: NomadScope,
 ): Promise<boolean> {
   try {
-    await http.text(`/v1/job/${encodeURIComponent(jobId)}`, {
-      method: "DELETE",
-      query: { purge: String(purge) },
-      ...(scope === undefined ? {} : { scope }),
-    });
-    return true;
+    const reply = await http.json<{ EvalID?: string; JobModifyIndex?: number }>(
+      `/v1/job/${encodeURIComponent(jobId)}`,
+      { method: "DELETE", query: { purge: String(purge) }, ...(scope === undefined ? {} : { scope }) },
+    );
+    return Boolean(reply.EvalID) || (reply.JobModifyIndex ?? 0) > 0;
   } catch (error) {
     if (error instanceof NotFoundError) return false;
     throw error;

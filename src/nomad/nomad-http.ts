@@ -8,6 +8,11 @@ export interface NomadHttpOptions {
   timeoutMs?: number;
 }
 
+export interface NomadReply {
+  body: string;
+  headers: Headers;
+}
+
 export interface NomadRequest {
   method?: "GET" | "POST" | "PUT" | "DELETE";
   query?: Record<string, string>;
@@ -55,6 +60,11 @@ export class NomadHttp {
 
   /** Raw answer body of `path`; a 404 throws `NotFoundError`. */
   async text(path: string, request: NomadRequest = {}): Promise<string> {
+    return (await this.request(path, request)).body;
+  }
+
+  /** A successful answer's body and headers; every failure throws as described on `failure`. */
+  async request(path: string, request: NomadRequest = {}): Promise<NomadReply> {
     const method = request.method ?? "GET";
     const url = new URL(`${this.where}${path}`);
     for (const [name, value] of Object.entries(this.scopeQuery(request.scope)))
@@ -68,6 +78,7 @@ export class NomadHttp {
 
     let status: number;
     let body: string;
+    let replyHeaders: Headers;
     try {
       const response = await fetch(url, {
         method,
@@ -77,11 +88,12 @@ export class NomadHttp {
         signal: AbortSignal.timeout(timeoutMs),
       });
       status = response.status;
+      replyHeaders = response.headers as unknown as Headers;
       body = await response.text();
     } catch (error) {
       throw this.unreachable(operation, error, timeoutMs);
     }
-    if (status >= 200 && status < 300) return body;
+    if (status >= 200 && status < 300) return { body, headers: replyHeaders };
     throw this.failure(operation, status, body);
   }
 
