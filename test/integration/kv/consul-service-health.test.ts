@@ -1,0 +1,64 @@
+import { randomUUID } from "node:crypto";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ConsulServiceHealth } from "../../../src/kv/consul-kv-store.js";
+import { HttpNomadApi } from "../../../src/nomad/http-nomad-api.js";
+import { deregisterJob, registerJobHcl } from "../../../src/nomad/job-admin.js";
+import { consulAddr, nomadAddr, waitFor } from "../../helpers/cluster.js";
+import { PROBE_JOB_HCL, probeVariables } from "../nomad-api/probe-job.js";
+
+/** ConsulServiceHealth against services that a real Nomad registered in the real Consul. */
+describe("ConsulServiceHealth", () => {
+  const jobId = `it-health-${randomUUID().slice(0, 8)}`;
+  let health: ConsulServiceHealth;
+  let nomad: HttpNomadApi;
+  let allocId: string;
+
+  beforeAll(async () => {
+    health = new ConsulServiceHealth({ address: consulAddr() });
+    nomad = new HttpNomadApi({ address: nomadAddr() });
+    await registerJobHcl(nomad.http, PROBE_JOB_HCL, { jobId, variables: probeVariables(jobId, "consul") });
+    allocId = await waitFor("a running allocation", async () => {
+      const allocs = await nomad.jobAllocations(jobId);
+      return allocs.find((a) => a.ClientStatus === "running")?.ID;
+    });
+  });
+
+  afterAll(async () => {
+    await deregisterJob(nomad.http, jobId, true);
+    await nomad.close();
+    health.close();
+  });
+
+  it("finds an allocation's checks by Nomad's service ID prefix, and sees them pass", async () => {
+    const checks = await waitFor("a passing check", async () => {
+      const found = await health.checksForAlloc(allocId);
+      return found.length > 0 && found.every((c) => c.status === "passing") ? found : undefined;
+    });
+    expect(checks).toHaveLength(1);
+    expect(checks[0]?.serviceName).toBe(jobId);
+    expect(checks[0]?.serviceId.startsWith(`_nomad-task-${allocId}-`)).toBe(true);
+  });
+
+  it("lists the passing instance with the allocation's address and port", async () => {
+    const alloc = (await nomad.getAllocation(allocId)) as unknown as {
+      AllocatedResources: { Shared: { Ports: Array<{ Label: string; Value: number; HostIP: string }> } };
+    };
+    const port = alloc.AllocatedResources.Shared.Ports.find((p) => p.Label === "http");
+    const instances = await waitFor("a passing instance", async () => {
+      const found = await health.passingInstances(jobId);
+      return found.length === 1 ? found : undefined;
+    });
+    expect(instances[0]).toMatchObject({ address: port?.HostIP, port: port?.Value });
+    expect(instances[0]?.serviceId.startsWith(`_nomad-task-${allocId}-`)).toBe(true);
+  });
+
+  it("finds nothing for an allocation without services, and refuses a non-UUID", async () => {
+    expect(await health.checksForAlloc(randomUUID())).toEqual([]);
+    await expect(health.checksForAlloc('x" or ServiceID != "')).rejects.toThrow(/allocation ID/);
+    expect(await health.passingInstances(`no-such-${jobId}`)).toEqual([]);
+  });
+
+  it("pings a cluster with a leader", async () => {
+    expect(await health.ping()).toBe(true);
+  });
+});
