@@ -13,7 +13,10 @@ export interface ErrorResponse {
 export function toErrorResponse(err: unknown, log: Logger): ErrorResponse {
   if (err instanceof AuthError) {
     log.info({ err: { type: err.name } }, "rejected credentials");
-    return { status: err.status, body: { error: "not_found", message: "not found" } };
+    // Webhook tokens fail as a plain 404 so a prober learns nothing; API tokens get a 401.
+    return err.status === 401
+      ? { status: 401, body: { error: "unauthorized", message: "missing, invalid or expired token" } }
+      : { status: err.status, body: { error: "not_found", message: "not found" } };
   }
   if (err instanceof TagrollError) {
     const level = err.status >= 500 ? "warn" : "info";
