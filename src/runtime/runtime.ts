@@ -8,6 +8,7 @@ import type { RolloutObserver } from "../coordinator/rollout-observer.js";
 import { PushReceiver, type IngressObserver } from "../ingress/push-receiver.js";
 import { ConsulKvStore, ConsulServiceHealth } from "../kv/consul-kv-store.js";
 import { HttpNomadApi } from "../nomad/http-nomad-api.js";
+import type { NomadApi } from "../nomad/nomad-api.js";
 import { createApp } from "../server/create-app.js";
 import { DeliveryStore } from "../state/delivery-store.js";
 import { HistoryStore } from "../state/history-store.js";
@@ -21,6 +22,11 @@ export interface RuntimeOptions {
   observers?: RolloutObserver[];
   ingressObserver?: IngressObserver;
   routers?: (parts: RuntimeParts) => Array<{ path: string; router: Router }>;
+  /**
+   * Wraps the Nomad client the coordinator drives (the benchmarks time each restart request
+   * through it). The runtime still builds, exposes and closes the real client.
+   */
+  wrapNomad?: (nomad: NomadApi) => NomadApi;
 }
 
 /** The real collaborators, built in one place (conventions §2) and shared by every surface. */
@@ -56,7 +62,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
         config,
         kv,
         health,
-        nomad,
+        nomad: options.wrapNomad ? options.wrapNomad(nomad) : nomad,
         logger: log.child({ component: "coordinator" }),
         clock,
         deliveries,
