@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { ConflictError, UpstreamUnavailableError } from "../../../src/core/errors.js";
 import { writeDesiredTag, type TagDecision } from "../../../src/state/desired-tag-writer.js";
-import { BasicFakeKvStore } from "../../helpers/fake-kv-store-basic.js";
+import { InterferingKvStore } from "./interfering-kv-store.js";
 import { ManualClock } from "./manual-clock.js";
 
 const KEY = "configs/web/IMAGE_TAG";
@@ -14,7 +14,7 @@ const newerThan =
 
 describe("writeDesiredTag", () => {
   it("creates a missing key with a create-only CAS", async () => {
-    const kv = new BasicFakeKvStore();
+    const kv = new InterferingKvStore();
     const result = await writeDesiredTag(kv, KEY, newerThan("5"), { clock: new ManualClock() });
     expect(result).toEqual({ outcome: "written", previous: undefined, value: "5" });
     expect(kv.calls).toContain(`set ${KEY} cas=0`);
@@ -22,37 +22,37 @@ describe("writeDesiredTag", () => {
   });
 
   it("writes against the ModifyIndex it read and reports the previous value", async () => {
-    const kv = new BasicFakeKvStore();
-    const stored = kv.put(KEY, "3");
+    const kv = new InterferingKvStore();
+    const stored = await kv.put(KEY, "3");
     const result = await writeDesiredTag(kv, KEY, newerThan("7"), { clock: new ManualClock() });
     expect(result).toEqual({ outcome: "written", previous: "3", value: "7" });
     expect(kv.calls).toContain(`set ${KEY} cas=${stored.modifyIndex}`);
   });
 
   it("writes nothing when the decision is to skip", async () => {
-    const kv = new BasicFakeKvStore();
-    kv.put(KEY, "9");
+    const kv = new InterferingKvStore();
+    await kv.put(KEY, "9");
     const result = await writeDesiredTag(kv, KEY, newerThan("4"), { clock: new ManualClock() });
     expect(result).toEqual({ outcome: "skipped", reason: "9 is newer", current: "9" });
-    expect(kv.calls.filter((c) => c.startsWith("set"))).toEqual([]);
+    expect(kv.calls.filter((c) => c.startsWith("set") && c.includes(" cas="))).toEqual([]);
   });
 
   it("does not rewrite the value already stored", async () => {
-    const kv = new BasicFakeKvStore();
-    kv.put(KEY, "4");
+    const kv = new InterferingKvStore();
+    await kv.put(KEY, "4");
     const result = await writeDesiredTag(kv, KEY, () => ({ write: "4" }), { clock: new ManualClock() });
     expect(result.outcome).toBe("skipped");
-    expect(kv.calls.filter((c) => c.startsWith("set"))).toEqual([]);
+    expect(kv.calls.filter((c) => c.startsWith("set") && c.includes(" cas="))).toEqual([]);
   });
 
   it("re-reads and re-decides when a concurrent write wins the CAS", async () => {
-    const kv = new BasicFakeKvStore();
-    kv.put(KEY, "1");
+    const kv = new InterferingKvStore();
+    await kv.put(KEY, "1");
     let interfered = false;
     kv.beforeSet = () => {
       if (interfered) return;
       interfered = true;
-      kv.put(KEY, "8"); // another push lands between our read and our write
+      return kv.put(KEY, "8"); // another push lands between our read and our write
     };
     const seen: Array<string | undefined> = [];
     const result = await writeDesiredTag(
@@ -70,7 +70,7 @@ describe("writeDesiredTag", () => {
   });
 
   it("ends with the greatest value when many writers race", async () => {
-    const kv = new BasicFakeKvStore();
+    const kv = new InterferingKvStore();
     const clock = new ManualClock();
     const tags = Array.from({ length: 30 }, (_, i) => String((i * 7) % 30));
     const results = await Promise.all(tags.map((tag) => writeDesiredTag(kv, KEY, newerThan(tag), { clock })));
@@ -86,8 +86,9 @@ describe("writeDesiredTag", () => {
   });
 
   it("gives up with ConflictError after maxAttempts lost rounds, backing off in between", async () => {
-    const kv = new BasicFakeKvStore();
-    kv.beforeSet = (key) => void kv.put(key, "someone-else");
+    const kv = new InterferingKvStore();
+    let others = 0;
+    kv.beforeSet = (key) => kv.put(key, `someone-else-${++others}`);
     const clock = new ManualClock();
     const attempt = writeDesiredTag(kv, KEY, () => ({ write: "mine" }), {
       clock,
@@ -95,12 +96,12 @@ describe("writeDesiredTag", () => {
       random: () => 0.5,
     });
     await expect(attempt).rejects.toBeInstanceOf(ConflictError);
-    expect(kv.calls.filter((c) => c.startsWith("set"))).toHaveLength(4);
+    expect(kv.calls.filter((c) => c.startsWith("set") && c.includes(" cas="))).toHaveLength(4);
     expect(clock.sleeps).toHaveLength(3);
   });
 
   it("lets Consul being down surface as UpstreamUnavailableError", async () => {
-    const kv = new BasicFakeKvStore();
+    const kv = new InterferingKvStore();
     kv.get = () => Promise.reject(new UpstreamUnavailableError("consul", "down"));
     await expect(
       writeDesiredTag(kv, KEY, newerThan("1"), { clock: new ManualClock() }),

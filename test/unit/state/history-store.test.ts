@@ -1,12 +1,12 @@
 import { describe, expect, it } from "vitest";
 import { ValidationError } from "../../../src/core/errors.js";
 import { HistoryStore } from "../../../src/state/history-store.js";
-import { BasicFakeKvStore } from "../../helpers/fake-kv-store-basic.js";
+import { InterferingKvStore } from "./interfering-kv-store.js";
 import { ManualClock } from "./manual-clock.js";
 
 describe("HistoryStore", () => {
   it("appends under tagroll/history/<service> with a generated id and the clock's time", async () => {
-    const kv = new BasicFakeKvStore();
+    const kv = new InterferingKvStore();
     const clock = new ManualClock(Date.UTC(2026, 2, 4, 5, 6, 7));
     const store = new HistoryStore(kv, { clock });
     const entry = await store.append("web", { kind: "push", tag: "1.2.3", source: "dockerhub" });
@@ -17,14 +17,14 @@ describe("HistoryStore", () => {
   });
 
   it("keeps entries oldest first and drops the oldest beyond the limit", async () => {
-    const kv = new BasicFakeKvStore();
+    const kv = new InterferingKvStore();
     const store = new HistoryStore(kv, { clock: new ManualClock(), limit: 3 });
     for (const tag of ["a", "b", "c", "d", "e"]) await store.append("web", { kind: "push", tag });
     expect((await store.list("web")).map((e) => e.tag)).toEqual(["c", "d", "e"]);
   });
 
   it("stores an entry once however often the same id is appended", async () => {
-    const kv = new BasicFakeKvStore();
+    const kv = new InterferingKvStore();
     const store = new HistoryStore(kv, { clock: new ManualClock() });
     const first = await store.append("web", { id: "e1", kind: "rollout", outcome: "succeeded" });
     const again = await store.append("web", { id: "e1", kind: "rollout", outcome: "succeeded" });
@@ -33,13 +33,13 @@ describe("HistoryStore", () => {
   });
 
   it("keeps an append that lands between our read and our write", async () => {
-    const kv = new BasicFakeKvStore();
+    const kv = new InterferingKvStore();
     const store = new HistoryStore(kv, { clock: new ManualClock() });
     let interfered = false;
     kv.beforeSet = (key) => {
       if (interfered) return;
       interfered = true;
-      kv.put(
+      return kv.put(
         key,
         JSON.stringify([{ id: "other", at: "2026-01-01T00:00:00.000Z", kind: "operator", tag: "x" }]),
       );
@@ -49,7 +49,7 @@ describe("HistoryStore", () => {
   });
 
   it("loses and duplicates nothing when many appends run at once", async () => {
-    const kv = new BasicFakeKvStore();
+    const kv = new InterferingKvStore();
     const store = new HistoryStore(kv, { clock: new ManualClock() });
     const ids = Array.from({ length: 25 }, (_, i) => `entry-${i}`);
     await Promise.all(ids.map((id) => store.append("web", { id, kind: "push", tag: id })));
@@ -59,8 +59,8 @@ describe("HistoryStore", () => {
   });
 
   it("reads a value broken by hand as empty, and the next append repairs it", async () => {
-    const kv = new BasicFakeKvStore();
-    kv.put("tagroll/history/web", "{not json");
+    const kv = new InterferingKvStore();
+    await kv.put("tagroll/history/web", "{not json");
     const store = new HistoryStore(kv, { clock: new ManualClock() });
     expect(await store.list("web")).toEqual([]);
     await store.append("web", { kind: "operator", tag: "v2" });
@@ -68,13 +68,13 @@ describe("HistoryStore", () => {
   });
 
   it("refuses a service name that could address another key", async () => {
-    const store = new HistoryStore(new BasicFakeKvStore(), { clock: new ManualClock() });
+    const store = new HistoryStore(new InterferingKvStore(), { clock: new ManualClock() });
     await expect(store.append("web/../db", { kind: "push" })).rejects.toBeInstanceOf(ValidationError);
     await expect(store.list("")).rejects.toBeInstanceOf(ValidationError);
   });
 
   it("honours another state root", async () => {
-    const kv = new BasicFakeKvStore();
+    const kv = new InterferingKvStore();
     await new HistoryStore(kv, { clock: new ManualClock(), root: "staging/tagroll" }).append("web", {
       kind: "push",
     });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { RolloutStore } from "../../../src/state/rollout-store.js";
-import { BasicFakeKvStore } from "../../helpers/fake-kv-store-basic.js";
+import { InterferingKvStore } from "./interfering-kv-store.js";
 
 interface TestRollout {
   id: string;
@@ -18,7 +18,7 @@ const parseRollout = (raw: unknown): TestRollout => {
 
 describe("RolloutStore", () => {
   it("round-trips a record with its ModifyIndex", async () => {
-    const kv = new BasicFakeKvStore();
+    const kv = new InterferingKvStore();
     const store = new RolloutStore<TestRollout>(kv, { parse: parseRollout });
     const record = { id: "r1", value: "1.0.0", done: ["a1"] };
     expect(await store.put("web", record)).toBe(true);
@@ -28,11 +28,11 @@ describe("RolloutStore", () => {
   });
 
   it("is undefined for a service without a rollout", async () => {
-    expect(await new RolloutStore(new BasicFakeKvStore()).get("web")).toBeUndefined();
+    expect(await new RolloutStore(new InterferingKvStore()).get("web")).toBeUndefined();
   });
 
   it("writes with cas only while nobody else has written", async () => {
-    const kv = new BasicFakeKvStore();
+    const kv = new InterferingKvStore();
     const store = new RolloutStore<TestRollout>(kv);
     expect(await store.put("web", { id: "r1", value: "1", done: [] }, 0)).toBe(true);
     expect(await store.put("web", { id: "r2", value: "2", done: [] }, 0)).toBe(false);
@@ -46,27 +46,27 @@ describe("RolloutStore", () => {
   });
 
   it("lists every service's rollout", async () => {
-    const kv = new BasicFakeKvStore();
+    const kv = new InterferingKvStore();
     const store = new RolloutStore<TestRollout>(kv);
     await store.put("web", { id: "r1", value: "1", done: [] });
     await store.put("api", { id: "r2", value: "2", done: [] });
-    kv.put("tagroll/history/web", "[]");
+    await kv.put("tagroll/history/web", "[]");
     const all = await store.list();
     expect([...all.keys()].sort()).toEqual(["api", "web"]);
     expect(all.get("api")?.record.id).toBe("r2");
   });
 
   it("reports a record that is not JSON or fails validation, naming the key", async () => {
-    const kv = new BasicFakeKvStore();
+    const kv = new InterferingKvStore();
     const store = new RolloutStore<TestRollout>(kv, { parse: parseRollout });
-    kv.put("tagroll/rollouts/web", "not json");
+    await kv.put("tagroll/rollouts/web", "not json");
     await expect(store.get("web")).rejects.toThrow(/tagroll\/rollouts\/web does not hold JSON/);
-    kv.put("tagroll/rollouts/web", JSON.stringify({ id: 1 }));
+    await kv.put("tagroll/rollouts/web", JSON.stringify({ id: 1 }));
     await expect(store.get("web")).rejects.toThrow(/tagroll\/rollouts\/web .*missing id/);
   });
 
   it("deletes with an optional cas", async () => {
-    const kv = new BasicFakeKvStore();
+    const kv = new InterferingKvStore();
     const store = new RolloutStore<TestRollout>(kv);
     await store.put("web", { id: "r1", value: "1", done: [] });
     const stored = await store.get("web");
