@@ -72,6 +72,13 @@ export interface ConsulRaw {
       options: ConsulCallOptions & { service: string; passing?: boolean },
     ): Promise<ConsulServiceEntry[]>;
   };
+  agent: {
+    service: {
+      maintenance(
+        options: ConsulCallOptions & { id: string; enable: boolean; reason?: string },
+      ): Promise<unknown>;
+    };
+  };
   status: {
     leader(options?: ConsulCallOptions): Promise<string>;
   };

@@ -1,5 +1,5 @@
 import type { ConsulConfig } from "../config/types.js";
-import { UpstreamUnavailableError } from "../core/errors.js";
+import { NotFoundError, UpstreamUnavailableError } from "../core/errors.js";
 import type { AllocCheck, ServiceHealth } from "./kv-store.js";
 import { ConsulConnection, type ConsulConnectionOptions } from "./consul-connection.js";
 
@@ -51,6 +51,24 @@ export class ConsulServiceHealth implements ServiceHealth {
       port: entry.Service.Port,
       serviceId: entry.Service.ID,
     }));
+  }
+
+  /**
+   * Consul maintenance mode for one service instance: the agent adds a critical
+   * `_service_maintenance:<id>` check, so the instance leaves every `?passing` answer and DNS
+   * (and `checksForAlloc` reports that check). It is agent-local: this works for services
+   * registered by the agent we talk to, which is every service on a single-node dev cluster; on a
+   * bigger cluster tagroll must talk to the allocation's node agent. Unknown service → `NotFoundError`.
+   */
+  async setMaintenance(serviceId: string, enable: boolean, reason: string): Promise<void> {
+    try {
+      await this.conn.client.agent.service.maintenance({ id: serviceId, enable, reason });
+    } catch (error) {
+      if ((error as { statusCode?: number }).statusCode === 404) {
+        throw new NotFoundError(`Consul at ${this.conn.where}: no service ${serviceId} on this agent`);
+      }
+      throw this.conn.toError(`agent.service.maintenance ${serviceId}`, error);
+    }
   }
 
   /** False when the agent is unreachable or the cluster has no leader; never throws for that. */

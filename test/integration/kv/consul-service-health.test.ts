@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { NotFoundError } from "../../../src/core/errors.js";
 import { ConsulServiceHealth } from "../../../src/kv/consul-kv-store.js";
 import { HttpNomadApi } from "../../../src/nomad/http-nomad-api.js";
 import { deregisterJob, registerJobHcl } from "../../../src/nomad/job-admin.js";
@@ -50,6 +51,24 @@ describe("ConsulServiceHealth", () => {
     });
     expect(instances[0]).toMatchObject({ address: port?.HostIP, port: port?.Value });
     expect(instances[0]?.serviceId.startsWith(`_nomad-task-${allocId}-`)).toBe(true);
+  });
+
+  it("takes an instance out of the passing set in maintenance mode, and back", async () => {
+    const [instance] = await waitFor("a passing instance", async () => {
+      const found = await health.passingInstances(jobId);
+      return found.length === 1 ? found : undefined;
+    });
+    const serviceId = instance?.serviceId ?? "";
+    await health.setMaintenance(serviceId, true, "tagroll: draining before restart");
+    expect(await health.passingInstances(jobId)).toEqual([]);
+    const checks = await health.checksForAlloc(allocId);
+    expect(checks.find((c) => c.checkId === `_service_maintenance:${serviceId}`)?.status).toBe("critical");
+
+    await health.setMaintenance(serviceId, false, "tagroll: restarted");
+    expect((await health.passingInstances(jobId)).map((i) => i.serviceId)).toEqual([serviceId]);
+    await expect(health.setMaintenance(`_nomad-task-${randomUUID()}-x`, true, "r")).rejects.toBeInstanceOf(
+      NotFoundError,
+    );
   });
 
   it("finds nothing for an allocation without services, and refuses a non-UUID", async () => {
