@@ -17,7 +17,15 @@ export type WebhookOutcome = "accepted" | "ignored" | "rejected_by_policy" | "du
 
 /** Told about every webhook that got as far as a service (metrics hook in here). */
 export interface IngressObserver {
-  onWebhook(event: { service: string; source: string; outcome: WebhookOutcome }): void;
+  onWebhook(event: WebhookObservation): void;
+}
+
+export interface WebhookObservation {
+  service: string;
+  source: string;
+  outcome: WebhookOutcome;
+  /** Read + CAS write of the desired tag until Consul acknowledged it; set when a tag was written. */
+  kvWriteMs?: number;
 }
 
 export interface PushReceiverDeps {
@@ -55,8 +63,14 @@ export class PushReceiver {
       { headers: req.headers, body, rawBody: req.rawBody, contentType },
       { pinned: service.source, secrets: service.secrets, now: new Date(this.deps.clock.now()) },
     );
+    let kvWriteMs: number | undefined;
     const done = (outcome: WebhookOutcome, status: number, extra: Record<string, unknown>): HookReply => {
-      this.deps.observer?.onWebhook({ service: name, source: delivery.source, outcome });
+      this.deps.observer?.onWebhook({
+        service: name,
+        source: delivery.source,
+        outcome,
+        ...(kvWriteMs !== undefined && { kvWriteMs }),
+      });
       log.info({ source: delivery.source, outcome, ...extra }, "webhook");
       return { status, body: { status: outcome, service: name, ...extra } };
     };
@@ -75,6 +89,7 @@ export class PushReceiver {
       return done("duplicate", 200, { tag: event.tag, reason: "delivery already processed" });
     }
     let result;
+    const writeStarted = this.deps.clock.now();
     try {
       result = await writeDesiredTag(this.deps.kv, service.key, (current) => {
         if (current === event.tag) return { skip: "already the desired value" };
@@ -86,6 +101,7 @@ export class PushReceiver {
       if (event.deliveryId) await this.deps.deliveries.forget(event.source, event.deliveryId).catch(() => {});
       throw err;
     }
+    if (result.outcome === "written") kvWriteMs = this.deps.clock.now() - writeStarted;
     if (result.outcome === "skipped") {
       const outcome = result.reason === "already the desired value" ? "duplicate" : "rejected_by_policy";
       return done(outcome, 200, { tag: event.tag, reason: result.reason });
