@@ -41,7 +41,7 @@ describe("deploy/registry/config.yml", () => {
     expect(endpoint!.threshold).toBeGreaterThan(0);
   });
 
-  it("drops blob events (v2 and v3) and pull events (v3)", () => {
+  it("drops blob and pull events, in the old and the new spelling", () => {
     expect(endpoint!.ignoredmediatypes).toContain("application/octet-stream");
     expect(endpoint!.ignore.mediatypes).toContain("application/octet-stream");
     expect(endpoint!.ignore.actions).toEqual(["pull"]);
