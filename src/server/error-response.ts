@@ -20,7 +20,9 @@ export function toErrorResponse(err: unknown, log: Logger): ErrorResponse {
   }
   if (err instanceof TagrollError) {
     const level = err.status >= 500 ? "warn" : "info";
-    log[level]({ err: { type: err.name, message: err.message } }, "request failed");
+    // Not under `err`: pino's error serializer reads any object with a message as an Error and
+    // logs its type as "Object", losing which kind of failure this was.
+    log[level]({ error: { type: err.name, message: err.message } }, "request failed");
     return { status: err.status, body: { error: err.code, message: err.message } };
   }
   const status = httpStatusOf(err);
