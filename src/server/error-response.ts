@@ -25,6 +25,12 @@ export function toErrorResponse(err: unknown, log: Logger): ErrorResponse {
     log[level]({ error: { type: err.name, message: err.message } }, "request failed");
     return { status: err.status, body: { error: err.code, message: err.message } };
   }
+  if (err instanceof URIError) {
+    // Express could not percent-decode a path parameter (`/hooks/%E0%A4%A`): for a webhook
+    // token that is just a bad token, so it gets the same 404 as every other bad token.
+    log.info({ err: { type: err.name } }, "undecodable path");
+    return { status: 404, body: { error: "not_found", message: "not found" } };
+  }
   const status = httpStatusOf(err);
   if (status) {
     // Errors raised by body parsers (413 too large, 400 malformed) carry their own status.

@@ -146,8 +146,15 @@ describe("ingress: bad input leaves KV untouched", () => {
     await expectUntouched();
   });
 
-  it("no route, no token: same 404 body as a bad token", async () => {
-    for (const path of ["/hooks/", "/hooks", "/hooks/a/b"]) {
+  it("no route, no token, a token that is not even valid percent-encoding: same 404 body", async () => {
+    for (const path of [
+      "/hooks/",
+      "/hooks",
+      "/hooks/a/b",
+      "/hooks/%E0%A4%A",
+      "/hooks/%",
+      "/hooks/..%2f..%2fv1",
+    ]) {
       const res = await postHook(`${tagroll.url}${path}`, { headers: json, body: generic("2.0.0") });
       expect(res.status, path).toBe(404);
       expect(res.body).toEqual({ error: "not_found", message: "not found" });

@@ -37,6 +37,16 @@ describe("toErrorResponse", () => {
       expect(reply).toEqual({ status: 404, body: { error: "not_found", message: "not found" } });
   });
 
+  it("answers a path parameter express could not percent-decode like a bad token", () => {
+    const { log } = capture();
+    // What express's router raises for `/hooks/%E0%A4%A` before any handler runs.
+    const undecodable = Object.assign(new URIError("Failed to decode param '%E0%A4%A'"), { status: 400 });
+    expect(toErrorResponse(undecodable, log)).toEqual({
+      status: 404,
+      body: { error: "not_found", message: "not found" },
+    });
+  });
+
   it("does not put the reason of a credential failure in the reply or the log", () => {
     const { log, lines } = capture();
     toErrorResponse(new WebhookSignatureError("bad X-Hub-Signature-256"), log);
