@@ -1,5 +1,5 @@
 import type { Clock } from "../core/clock.js";
-import { AuthError, ForbiddenError } from "../core/errors.js";
+import { AuthError, ConflictError, ForbiddenError, UpstreamUnavailableError } from "../core/errors.js";
 import type { Logger } from "../core/logger.js";
 import type { PushEvent } from "../core/push-event.js";
 import type { ServiceConfig } from "../config/types.js";
@@ -99,6 +99,8 @@ export class PushReceiver {
     } catch (err) {
       // The sender will retry a failed write; it must not be dropped as a duplicate then.
       if (event.deliveryId) await this.deps.deliveries.forget(event.source, event.deliveryId).catch(() => {});
+      // Out of CAS rounds under a burst of pushes: a 503 makes the registry retry; a 409 would not.
+      if (err instanceof ConflictError) throw new UpstreamUnavailableError("consul", `${err.message}; retry later`);
       throw err;
     }
     if (result.outcome === "written") kvWriteMs = this.deps.clock.now() - writeStarted;
