@@ -57,11 +57,11 @@ job "web" {
         change_mode = "noop"
       }
 
-      # The service is declared at the task level on purpose. Before restarting a task Nomad
-      # deregisters the task's services from Consul and then waits shutdown_delay, so load
-      # balancers and clients stop picking this instance before it goes away. A group-level
-      # service stays registered across task restarts, so traffic would keep arriving at an
-      # instance that is restarting.
+      # The service is declared at the task level on purpose: Nomad deregisters a task's services
+      # from Consul when it restarts the task and registers them again when the task starts, so
+      # the instance is out of rotation until its check passes again. A group-level service stays
+      # registered across task restarts, still listed as passing while the task is down, and
+      # clients keep being sent to a dead port until the check next fails.
       service {
         name = "web"
         port = "http"
@@ -76,8 +76,10 @@ job "web" {
         }
       }
 
-      # Time for Consul-fed clients (DNS, load balancer config) to drop the instance after it is
-      # deregistered and before the task is sent its kill signal.
+      # Time clients fed by Consul (DNS, load balancer configuration) need to stop using an
+      # instance. Nomad waits it between deregistering and killing on a stop; on a restart it
+      # does not, so before each restart tagroll puts the allocation's services into Consul
+      # maintenance and waits this long itself.
       shutdown_delay = "5s"
     }
   }

@@ -78,8 +78,8 @@ job "tagroll" {
         cap_drop        = ["ALL"]
       }
 
-      # Deregister from Consul, then wait before the kill: load balancers stop sending webhooks
-      # to this instance before it goes away.
+      # On a stop (job update, node drain) Nomad deregisters the service, then waits this long
+      # before the kill: load balancers stop sending webhooks here before the instance goes away.
       shutdown_delay = "5s"
       # Room to finish the restart in flight and release the lock cleanly.
       kill_timeout = "30s"
@@ -144,7 +144,7 @@ job "tagroll" {
         EOT
       }
 
-      # Task-level service: Nomad deregisters it before the task stops, so traffic drains.
+      # Task-level: deregistered whenever the task stops or restarts, registered again at start.
       service {
         name = "tagroll"
         port = "http"

@@ -42,12 +42,19 @@ session_prefix "" {
 # and GET /v1/health/service/<name>?passing. Consul drops from these answers, silently, every
 # check whose service the token cannot read AND every check on a node it cannot read
 # (aclfilter.filterHealthChecks). Without both rules below the gate would see no checks at all
-# and fall back to task state alone, so a failing deployment would pass. Read-only; the services
-# are whatever the application jobs register, hence the empty prefixes.
+# and fall back to task state alone, so a failing deployment would pass.
+#
+# Drain before each restart: PUT /v1/agent/service/maintenance/<service id>?enable=true|false
+# takes an allocation's instance out of every ?passing answer and DNS while it restarts (Nomad
+# does not wait shutdown_delay on a restart). Consul requires service:write on the service's
+# name for it. The services are whatever the application jobs register, hence the empty prefix;
+# to narrow it, keep `service_prefix "" { policy = "read" }` and grant write per rolled service:
+#   service "web" { policy = "write" }
 service_prefix "" {
-  policy = "read"
+  policy = "write"
 }
 
+# Read-only: node-level checks and the node filter above.
 node_prefix "" {
   policy = "read"
 }
