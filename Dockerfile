@@ -40,7 +40,8 @@ EXPOSE 8080
 # orchestrator's checks; on Nomad the job's service checks are used and this one is not.
 HEALTHCHECK --interval=30s --timeout=5s --start-period=15s --retries=3 CMD ["node", "healthcheck.mjs"]
 
-# Node as PID 1 gets no default signal handling: run with `docker run --init` (Nomad: init = true)
-# so SIGTERM reaches tagroll and it can release the leader lock before exiting.
+# `serve` handles SIGTERM itself (closes the server, releases the leader lock). Node as PID 1 has
+# no default signal actions, though, so run with `docker run --init` (Nomad: init = true) for a
+# PID 1 that forwards signals to every command and reaps children.
 ENTRYPOINT ["node", "dist/cli/main.js"]
 CMD ["serve"]

@@ -71,7 +71,8 @@ job "tagroll" {
         image = var.image
         args  = ["serve"]
         ports = ["http"]
-        # tini as PID 1 forwards SIGTERM, so tagroll releases the leader lock on shutdown.
+        # tini as PID 1 forwards signals and reaps children; on SIGTERM `serve` releases the
+        # leader lock before it exits.
         init = true
         # tagroll keeps no state on disk (Consul KV holds it) and binds an unprivileged port.
         readonly_rootfs = true
