@@ -1,4 +1,5 @@
 import { allocCondition } from "./alloc-state.js";
+import { drainAlloc, servicesToDrain, undrainAlloc } from "./drain-alloc.js";
 import { healthGate } from "./health-gate.js";
 import { issueRestart, restartedTasks, restartObserved, taskMarks } from "./restart-alloc.js";
 import type { AllocProgress, AllocStepState } from "./rollout-record.js";
@@ -72,6 +73,8 @@ export async function rollAlloc(turn: AllocTurn, entry: AllocProgress): Promise<
       `rendered ${JSON.stringify(confirmed.found)} after the restart, not ${turn.value}`,
     );
   }
+  await undrainAlloc(turn, entry.drained);
+  delete entry.drained;
   await turn.persist(entry, "healthy");
   return "healthy";
 }
@@ -100,6 +103,13 @@ async function renderAndRestart(
       return fail(turn, entry, `${turn.value} not rendered within ${turn.renderTimeoutMs} ms`);
   }
   if (turn.halted() || turn.superseded()) return hold(turn, entry);
+  const services = await servicesToDrain(turn, ref, turn.target);
+  if (services.length > 0) {
+    entry.drained = services;
+    await turn.persist(entry, "draining");
+    await drainAlloc(turn, services, `tagroll: restarting for ${turn.value}`, turn.target.drainMs);
+    if (turn.halted()) return hold(turn, entry);
+  }
   const alloc = await retrying(turn, () => turn.nomad.getAllocation(ref.allocId, ref.scope));
   if (!alloc || allocCondition(alloc) !== "ok") return "gone";
   const tasks = restartedTasks(alloc, turn.target.tasks);
@@ -113,6 +123,8 @@ async function renderAndRestart(
 }
 
 async function hold(turn: AllocTurn, entry: AllocProgress): Promise<AllocOutcome> {
+  await undrainAlloc(turn, entry.drained);
+  delete entry.drained;
   await turn.persist(entry, "pending");
   return "held";
 }

@@ -1,5 +1,6 @@
 import type { NomadAllocation } from "../nomad/nomad-api.js";
 import { allocCondition, deadTask } from "./alloc-state.js";
+import { MAINTENANCE_CHECK } from "./drain-alloc.js";
 import { retrying, type AllocRef, type Deadline, type StepContext } from "./step-context.js";
 import type { GroupTarget } from "./targets.js";
 
@@ -68,7 +69,10 @@ async function judge(
   if (down.length > 0) return { healthy: false, reason: `task ${down.join(", ")} not running` };
   switch (target.health) {
     case "consul": {
-      const checks = await retrying(ctx, () => ctx.health.checksForAlloc(ref.allocId), deadline);
+      // Our own drain (maintenance mode) is not the allocation's health.
+      const checks = (await retrying(ctx, () => ctx.health.checksForAlloc(ref.allocId), deadline)).filter(
+        (c) => !c.checkId.startsWith(MAINTENANCE_CHECK),
+      );
       const failing = checks.filter((c) => c.status !== "passing");
       if (checks.length === 0) return { healthy: false, reason: "no Consul checks registered yet" };
       return {

@@ -13,8 +13,12 @@ export type RolloutKind = "deploy" | "restart" | "adopted";
  */
 export type RolloutStatus = "running" | "reverting" | "succeeded" | "failed" | "reverted";
 
-/** Where one allocation is in the five steps of the design's rollout loop. */
-export type AllocStepState = "pending" | "rendering" | "restarting" | "health" | "healthy" | "failed";
+/**
+ * Where one allocation is in the steps of the design's rollout loop; `draining` (taking its
+ * Consul services out of rotation before the restart) sits between render and restart.
+ */
+export type AllocStepState =
+  "pending" | "rendering" | "draining" | "restarting" | "health" | "healthy" | "failed";
 
 /**
  * What a task looked like just before we asked Nomad to restart it. Comparing against it tells
@@ -44,6 +48,8 @@ export interface AllocProgress {
   marks?: Record<string, TaskMark>;
   /** Our clock, when the restart was issued: `healthy_deadline` counts from here. */
   restartedAt?: number;
+  /** Consul service IDs put into maintenance for the restart; taken out again once healthy. */
+  drained?: string[];
   error?: string;
   updatedAt: number;
 }

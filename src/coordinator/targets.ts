@@ -21,6 +21,8 @@ export interface GroupTarget {
   params: RolloutParams;
   /** `restart { render_templates = true }`: a restart re-renders (blocking) before the task runs. */
   rendersOnRestart: boolean;
+  /** The job's `shutdown_delay` (ms): how long a drained allocation waits before its restart. */
+  drainMs: number;
 }
 
 /** The meta key a job sets to opt in: `meta { tagroll_service = "web" }`. */
@@ -81,6 +83,8 @@ function groupTarget(
     rendersOnRestart:
       restarted.length > 0 &&
       restarted.every((task) => (task.RestartPolicy ?? group.RestartPolicy)?.RenderTemplates === true),
+    drainMs:
+      Math.max(group.ShutdownDelay ?? 0, ...restarted.map((task) => task.ShutdownDelay ?? 0)) / 1_000_000,
   };
 }
 

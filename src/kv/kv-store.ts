@@ -69,4 +69,12 @@ export interface ServiceHealth {
   passingInstances(service: string): Promise<Array<{ address: string; port: number; serviceId: string }>>;
   /** True when the agent answers and the cluster has a leader. */
   ping(): Promise<boolean>;
+  /**
+   * Puts one service instance into (or out of) Consul maintenance mode
+   * (`PUT /v1/agent/service/maintenance/:id?enable=…&reason=…` on the agent that registered it):
+   * a critical check that takes it out of every `?passing` answer and DNS. The coordinator uses it
+   * to drain an allocation before restarting it — Nomad's restart kills the task while its
+   * service is still listed. Optional: without it, allocations are restarted undrained.
+   */
+  setMaintenance?(serviceId: string, enable: boolean, reason: string): Promise<void>;
 }

@@ -68,6 +68,8 @@ export interface NomadTask {
   Templates?: NomadTemplate[] | null;
   Services?: NomadService[] | null;
   RestartPolicy?: { RenderTemplates?: boolean } | null;
+  /** `shutdown_delay`, ns: how long clients need to stop using the task's services. */
+  ShutdownDelay?: number;
 }
 
 export interface NomadTaskGroup {
@@ -77,6 +79,8 @@ export interface NomadTaskGroup {
   Tasks: NomadTask[];
   Services?: NomadService[] | null;
   RestartPolicy?: { RenderTemplates?: boolean } | null;
+  /** Group-level `shutdown_delay`, ns (nullable in Nomad's JSON). */
+  ShutdownDelay?: number | null;
 }
 
 export interface NomadJob {

@@ -44,10 +44,16 @@ describe("rollout engine (fake Nomad/Consul, virtual time)", () => {
     const ids = h.nomad.restarts.map((r) => r.allocId);
     expect(new Set(ids).size).toBe(3);
     expect(ids).toHaveLength(3);
+    // Each allocation was drained (out of Consul's passing set) for the job's shutdown_delay first,
+    // and is back in rotation at the end.
+    for (const r of h.nomad.restarts)
+      expect(r.at - (r.drainedSince ?? Infinity)).toBeGreaterThanOrEqual(2_000);
+    expect(h.nomad.maintenance.size).toBe(0);
     // Never more than max_parallel (1) allocations unhealthy when a restart is issued.
     expect(Math.max(...h.nomad.restarts.map((r) => r.unhealthy))).toBe(1);
-    // Each restart waits for the previous allocation: restart + checks passing + min_healthy_time.
-    const floor = h.nomad.restartMs + h.nomad.healthyAfterMs + 2_000;
+    // Each restart waits for the previous allocation: restart + checks passing + min_healthy_time
+    // (+ the next allocation's drain).
+    const floor = h.nomad.restartMs + h.nomad.healthyAfterMs + 2_000 + 2_000;
     const times = h.nomad.restarts.map((r) => r.at);
     for (let i = 1; i < times.length; i++) expect(times[i]! - times[i - 1]!).toBeGreaterThanOrEqual(floor);
     expect(record.allocs.map((a) => [a.state, a.restartedFor])).toEqual([
@@ -56,7 +62,7 @@ describe("rollout engine (fake Nomad/Consul, virtual time)", () => {
       ["healthy", "v2"],
     ]);
     const steps = h.events.filter((e) => e.type === "alloc-step").map((e) => e.step);
-    expect(steps.slice(0, 4)).toEqual(["rendering", "restarting", "health", "healthy"]);
+    expect(steps.slice(0, 5)).toEqual(["rendering", "draining", "restarting", "health", "healthy"]);
   });
 
   it("restarts in batches of max_parallel", async () => {

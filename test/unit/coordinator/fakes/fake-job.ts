@@ -12,6 +12,8 @@ export interface FakeJobSpec {
   /** `restart { render_templates = ... }`; default true like the documented job. */
   renderTemplates?: boolean;
   meta?: Record<string, string>;
+  /** Task `shutdown_delay` in ns; default 2 s like the demo job. */
+  shutdownDelay?: number;
 }
 
 export const SECOND_NS = 1_000_000_000;
@@ -44,6 +46,7 @@ export function buildJob(spec: FakeJobSpec): NomadJob {
           {
             Name: "app",
             Driver: "raw_exec",
+            ShutdownDelay: spec.shutdownDelay ?? 2 * SECOND_NS,
             Templates: [
               {
                 DestPath: "local/env",

@@ -37,6 +37,8 @@ export interface RestartCall {
   value: string | undefined;
   /** Allocations of the job unhealthy (restarting or failing checks) right after this call. */
   unhealthy: number;
+  /** Since when the allocation's service was in maintenance (drained), if it was. */
+  drainedSince: number | undefined;
 }
 
 /**
@@ -56,6 +58,8 @@ export class FakeNomad implements NomadApi, ServiceHealth {
   readonly fileOverride = new Map<string, string>();
   private readonly jobs = new Map<string, { spec: FakeJobSpec; job: NomadJob }>();
   private readonly allocs = new Map<string, SimAlloc>();
+  /** Service IDs in Consul maintenance mode, with the time it was enabled. */
+  readonly maintenance = new Map<string, number>();
   private nextIndex = 1000;
 
   constructor(
@@ -142,7 +146,18 @@ export class FakeNomad implements NomadApi, ServiceHealth {
     alloc.restartingUntil = now + this.restartMs;
     alloc.events.push({ Type: "Restart Signaled", Time: now * 1e6 });
     const unhealthy = this.live(alloc.jobId).filter((a) => !this.healthy(a)).length;
-    this.restarts.push({ allocId, task, at: now, value: this.kvValue(this.keyOf(alloc.jobId)), unhealthy });
+    const service = serviceId(allocId);
+    const drainedSince = this.maintenance.get(service);
+    this.restarts.push({
+      allocId,
+      task,
+      at: now,
+      value: this.kvValue(this.keyOf(alloc.jobId)),
+      unhealthy,
+      drainedSince,
+    });
+    // Nomad deregisters a task-level service when it kills the task: maintenance goes with it.
+    this.maintenance.delete(service);
     await this.clock.sleep(20);
   }
 
@@ -181,15 +196,26 @@ export class FakeNomad implements NomadApi, ServiceHealth {
     // Nomad deregisters a task's services while it restarts.
     if (alloc.state !== "running") return [];
     const status = this.healthy(alloc) ? "passing" : "critical";
-    return [
-      {
-        checkId: `check-${allocId}`,
-        serviceId: `_nomad-task-${allocId}-app-app-http`,
-        serviceName: "app",
-        status,
-        output: "",
-      },
+    const service = serviceId(allocId);
+    const checks: AllocCheck[] = [
+      { checkId: `check-${allocId}`, serviceId: service, serviceName: "app", status, output: "" },
     ];
+    if (this.maintenance.has(service)) {
+      checks.push({
+        checkId: `_service_maintenance:${service}`,
+        serviceId: service,
+        serviceName: "app",
+        status: "critical",
+        output: "",
+      });
+    }
+    return checks;
+  }
+
+  async setMaintenance(id: string, enable: boolean): Promise<void> {
+    this.reach();
+    if (enable && !this.maintenance.has(id)) this.maintenance.set(id, this.clock.now());
+    if (!enable) this.maintenance.delete(id);
   }
 
   async passingInstances(): Promise<Array<{ address: string; port: number; serviceId: string }>> {
@@ -276,4 +302,8 @@ export class FakeNomad implements NomadApi, ServiceHealth {
   private reach(): void {
     if (this.unreachable) throw new UpstreamUnavailableError("nomad", "fake nomad unreachable");
   }
+}
+
+function serviceId(allocId: string): string {
+  return `_nomad-task-${allocId}-app-app-http`;
 }
