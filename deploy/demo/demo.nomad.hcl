@@ -92,9 +92,10 @@ job "demo" {
         STARTUP_DELAY_MS = var.startup_delay_ms
       }
 
-      # A task-level service: Nomad deregisters it before each restart of the task and then
-      # waits shutdown_delay, so clients stop picking the instance before it goes away.
-      # (A group-level service stays registered across a task restart.)
+      # A task-level service, so each instance's checks belong to one task. Nomad 1.11.3 applies
+      # shutdown_delay on a stop but not on a restart, so before restarting an allocation tagroll
+      # puts its Consul service into maintenance (out of every ?passing answer) and waits
+      # shutdown_delay itself. A group-level service would stay registered across the restart.
       service {
         name = var.service
         port = "http"
