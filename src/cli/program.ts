@@ -1,7 +1,14 @@
 import { Command } from "commander";
 import { registerAgentsCommand } from "./commands/agents.js";
+import { registerApiTokenCommand } from "./commands/api-token.js";
+import { registerCheckCommand } from "./commands/check.js";
+import { registerDeployCommand } from "./commands/deploy.js";
 import { registerDevCommand } from "./commands/dev.js";
+import { registerHistoryCommand } from "./commands/history.js";
+import { registerRestartCommand } from "./commands/restart.js";
+import { registerRollbackCommand } from "./commands/rollback.js";
 import { registerServeCommand } from "./commands/serve.js";
+import { registerStatusCommand } from "./commands/status.js";
 import { registerTokenCommand } from "./commands/token.js";
 
 /** The `tagroll` command tree; each command lives in its own file under commands/. */
@@ -12,6 +19,13 @@ export function buildProgram(): Command {
     .showHelpAfterError();
   registerServeCommand(program);
   registerTokenCommand(program);
+  registerStatusCommand(program);
+  registerDeployCommand(program);
+  registerRollbackCommand(program);
+  registerRestartCommand(program);
+  registerHistoryCommand(program);
+  registerCheckCommand(program);
+  registerApiTokenCommand(program);
   registerDevCommand(program);
   registerAgentsCommand(program);
   return program;

@@ -1,0 +1,32 @@
+/** What `tagroll check` reports: one finding per problem, each with a stable rule id for scripts. */
+export type FindingLevel = "error" | "warning";
+
+export type FindingRule =
+  | "config"
+  | "signing-keys"
+  | "consul"
+  | "nomad"
+  | "job-missing"
+  | "job-type"
+  | "no-targets"
+  | "key-not-rendered"
+  | "change-mode"
+  | "render-templates"
+  | "no-health-checks"
+  | "group-service";
+
+export interface Finding {
+  level: FindingLevel;
+  rule: FindingRule;
+  service?: string;
+  job?: string;
+  group?: string;
+  message: string;
+}
+
+export function countLevels(findings: readonly Finding[]): { errors: number; warnings: number } {
+  return {
+    errors: findings.filter((f) => f.level === "error").length,
+    warnings: findings.filter((f) => f.level === "warning").length,
+  };
+}

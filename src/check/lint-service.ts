@@ -1,0 +1,79 @@
+import type { ServiceConfig } from "../config/types.js";
+import type { Logger } from "../core/logger.js";
+import { resolveTargets } from "../coordinator/targets.js";
+import type { NomadApi, NomadJob, NomadScope } from "../nomad/nomad-api.js";
+import type { Finding } from "./finding.js";
+import { lintGroup, templatesForKey } from "./lint-group.js";
+
+/**
+ * Lints one service's targets exactly as the coordinator finds them (`resolveTargets`: config
+ * jobs plus `meta { tagroll_service }` opt-ins, narrowed to groups), and reports configured
+ * jobs that are missing or of a type that cannot be rolled out, and a key no target renders.
+ */
+export async function lintService(
+  service: ServiceConfig,
+  nomad: NomadApi,
+  defaults: NomadScope,
+  nomadVersion: string,
+  logger: Logger,
+): Promise<Finding[]> {
+  const findings: Finding[] = [];
+  const at = { service: service.name };
+  for (const configured of service.jobs) {
+    const scope = { ...defaults, ...definedScope(configured.namespace, configured.region) };
+    const job = await nomad.getJob(configured.id, scope);
+    if (!job) {
+      findings.push({
+        level: "error",
+        rule: "job-missing",
+        ...at,
+        job: configured.id,
+        message: "job not found in Nomad",
+      });
+    } else if (job.Type !== "service" && job.Type !== "system") {
+      findings.push({
+        level: "warning",
+        rule: "job-type",
+        ...at,
+        job: job.ID,
+        message: `a ${job.Type} job has no long-running allocations to restart; tagroll skips it`,
+      });
+    }
+  }
+
+  const targets = await resolveTargets(service, nomad, defaults, logger);
+  if (targets.length === 0) {
+    findings.push({
+      level: "warning",
+      rule: "no-targets",
+      ...at,
+      message: `no target job: list jobs for ${service.name} in the config or add meta { tagroll_service = "${service.name}" } to a job`,
+    });
+    return findings;
+  }
+  const jobs = new Map<string, NomadJob>();
+  let rendered = false;
+  for (const target of targets) {
+    const id = `${target.namespace}/${target.jobId}`;
+    const job = jobs.get(id) ?? (await nomad.getJob(target.jobId, target.scope));
+    if (!job) continue; // deregistered between the two reads
+    jobs.set(id, job);
+    const group = job.TaskGroups.find((g) => g.Name === target.group);
+    if (!group) continue;
+    rendered ||= group.Tasks.some((task) => templatesForKey(task, service.key).length > 0);
+    findings.push(...lintGroup({ service, job, group, nomadVersion }));
+  }
+  if (!rendered) {
+    findings.push({
+      level: "warning",
+      rule: "key-not-rendered",
+      ...at,
+      message: `no target job renders ${service.key}: add a template that reads it (env = true, change_mode = "noop")`,
+    });
+  }
+  return findings;
+}
+
+function definedScope(namespace: string | undefined, region: string | undefined): NomadScope {
+  return { ...(namespace !== undefined && { namespace }), ...(region !== undefined && { region }) };
+}

@@ -1,0 +1,85 @@
+import type { StatusReport } from "../api/admin-client.js";
+import type { RolloutRecord } from "../coordinator/rollout-record.js";
+import type { ServiceStatus } from "../coordinator/service-status.js";
+import { seconds, table, utc } from "./output.js";
+
+/**
+ * `tagroll status` for humans: who leads, one row per service (desired value, how many running
+ * allocations render it, the current or last rollout), and for a single service its
+ * allocations one by one. Pure, so the golden files in test/fixtures/cli/ pin it.
+ */
+export function formatStatus(report: StatusReport, options: { allocations: boolean }): string {
+  const sections = [leaderLine(report.leader)];
+  if (report.services.length === 0) {
+    sections.push("no services configured");
+    return sections.join("\n\n");
+  }
+  sections.push(
+    table(
+      ["SERVICE", "DESIRED", "ALLOCS", "ROLLOUT"],
+      report.services.map((s) => [s.service, s.desired ?? "-", allocsCell(s), rolloutCell(s.rollout)]),
+    ),
+  );
+  if (options.allocations) sections.push(...report.services.map(allocationSection));
+  else {
+    const errors = report.services
+      .filter((s) => s.error)
+      .map((s) => `${s.service}: Nomad could not be asked: ${s.error}`);
+    if (errors.length > 0) sections.push(errors.join("\n"));
+  }
+  return sections.join("\n\n");
+}
+
+function leaderLine(leader: StatusReport["leader"]): string {
+  if (!leader) return "leader: none — no tagroll instance is coordinating rollouts";
+  const since = leader.since ? ` since ${utc(leader.since)}` : "";
+  return `leader: ${leader.instance ?? "(unnamed)"}${since}`;
+}
+
+/** `3/3 on v2`: running allocations whose rendered template holds the desired value. */
+function allocsCell(status: ServiceStatus): string {
+  if (status.error) return "unknown (Nomad error)";
+  const total = status.allocations.length;
+  if (status.desired === undefined) return `${total} running`;
+  const onDesired = status.allocations.filter((a) => a.rendered === status.desired).length;
+  return `${onDesired}/${total} on ${status.desired}`;
+}
+
+function rolloutCell(record: RolloutRecord | undefined): string {
+  if (!record || record.kind === "adopted") return "-";
+  const change =
+    record.kind === "restart"
+      ? `restart on ${record.value}`
+      : `deploy ${record.previousValue ?? "(unset)"} → ${record.value}`;
+  const took = record.finishedAt === undefined ? "" : ` in ${seconds(record.finishedAt - record.startedAt)}`;
+  const error = record.error ? `: ${record.error}` : "";
+  switch (record.status) {
+    case "running": {
+      const done = record.allocs.filter((a) => a.state === "healthy").length;
+      return `running: ${change}, ${done}/${record.allocs.length} allocations done`;
+    }
+    case "reverting":
+      return `reverting: ${record.value} → ${record.previousValue ?? "(unset)"}${error}`;
+    case "succeeded":
+      return `succeeded: ${change}${took}`;
+    case "failed":
+      return `failed: ${change}${took}${error}`;
+    case "reverted":
+      return `reverted: ${record.value} back to ${record.previousValue ?? "(unset)"}${took}${error}`;
+  }
+}
+
+function allocationSection(status: ServiceStatus): string {
+  const head = `${status.service} (${status.key})`;
+  if (status.error) return `${head}\nNomad could not be asked: ${status.error}`;
+  if (status.allocations.length === 0) return `${head}\nno running allocations in its target jobs`;
+  const rows = status.allocations.map((a) => [
+    a.allocId.slice(0, 8),
+    a.name,
+    a.node.slice(0, 8),
+    a.clientStatus,
+    a.rendered ?? "?",
+    a.step ?? "-",
+  ]);
+  return `${head}\n${table(["ALLOC", "NAME", "NODE", "STATUS", "RENDERED", "STEP"], rows)}`;
+}

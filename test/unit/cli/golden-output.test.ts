@@ -1,0 +1,49 @@
+import { describe, expect, it } from "vitest";
+import { formatCheck } from "../../../src/cli/format-check.js";
+import { formatHistory } from "../../../src/cli/format-history.js";
+import { formatStatus } from "../../../src/cli/format-status.js";
+import { checkReport, historyReport, statusAll, statusOne } from "./cli-fixtures.js";
+
+/**
+ * Human output pinned by golden files (test/fixtures/cli/*.txt): a change to a table shows up
+ * as a diff of those files in review. Regenerate deliberately with `vitest run -u`.
+ */
+const golden = (name: string) => `../../fixtures/cli/${name}`;
+
+describe("golden human output", () => {
+  it("status of every service: leader, one row per service, no allocation tables", async () => {
+    await expect(formatStatus(statusAll, { allocations: false })).toMatchFileSnapshot(
+      golden("status-all.txt"),
+    );
+  });
+
+  it("status of one service lists its allocations one by one", async () => {
+    await expect(formatStatus(statusOne, { allocations: true })).toMatchFileSnapshot(
+      golden("status-service.txt"),
+    );
+  });
+
+  it("history, newest first", async () => {
+    await expect(formatHistory(historyReport)).toMatchFileSnapshot(golden("history.txt"));
+  });
+
+  it("check: agents, findings, totals", async () => {
+    await expect(formatCheck(checkReport)).toMatchFileSnapshot(golden("check.txt"));
+  });
+
+  it("says so when there is nothing to show", () => {
+    expect(formatHistory({ service: "web", entries: [] })).toBe("no history for web");
+    expect(formatStatus({ services: [] }, { allocations: false })).toBe(
+      "leader: none — no tagroll instance is coordinating rollouts\n\nno services configured",
+    );
+    expect(formatCheck({ findings: [] })).toBe("no problems found");
+  });
+
+  it("status rows are derived from the report, not fixed text", () => {
+    const moved = structuredClone(statusOne);
+    moved.services[0]!.allocations[1]!.rendered = "v1";
+    const text = formatStatus(moved, { allocations: true });
+    expect(text).toContain("2/3 on v2");
+    expect(text).toMatch(/web\.app\[2\]\s+node2abc\s+running\s+v1\s+healthy/);
+  });
+});
