@@ -6,8 +6,6 @@ import { createLogger } from "../../../src/core/logger.js";
 import { Coordinator } from "../../../src/coordinator/coordinator.js";
 import { observeAll, type CoordinatorEvent } from "../../../src/coordinator/rollout-observer.js";
 import { ConsulKvStore, ConsulServiceHealth } from "../../../src/kv/consul-kv-store.js";
-import type { ServiceHealth } from "../../../src/kv/kv-store.js";
-import type { NomadApi } from "../../../src/nomad/nomad-api.js";
 import { HttpNomadApi } from "../../../src/nomad/http-nomad-api.js";
 import { parseRolloutRecord, type RolloutRecord } from "../../../src/coordinator/rollout-record.js";
 import { consulAddr, kvDeleteTree, kvGet, nomadAddr, purgeJob, waitFor } from "../../helpers/cluster.js";
@@ -17,78 +15,12 @@ export interface Timed<T> {
   event: T;
 }
 
-export interface RestartCall {
-  allocId: string;
-  at: number;
-}
+import { buildConfig, timedRestarts, withMaintenance, type RestartCall } from "./wiring.js";
 
-export function service(name: string, rollout: Partial<ServiceConfig["rollout"]> = {}): ServiceConfig {
-  return {
-    name,
-    image: `acme/${name}`,
-    key: `configs/${name}/IMAGE_TAG`,
-    secrets: {},
-    policy: { order: "none", allowDowngrade: true, allowLatest: false },
-    jobs: [],
-    rollout: { autoRevert: true, renderTimeoutMs: 30_000, ...rollout },
-  };
-}
+export { service } from "./wiring.js";
 
 export function config(services: ServiceConfig[], leaderKey: string, nomad = nomadAddr()): TagrollConfig {
-  return {
-    server: { host: "127.0.0.1", port: 0, publicUrl: "http://127.0.0.1", bodyLimit: 65536 },
-    consul: { address: consulAddr() },
-    nomad: { address: nomad },
-    keys: [],
-    activeKeyId: "none",
-    // The shortest TTL Consul accepts keeps the HA tests short.
-    coordinator: {
-      enabled: true,
-      reconcileSchedule: "0 0 1 1 *",
-      leaderKey,
-      sessionTtl: "10s",
-      deliveryTtlMs: 86_400_000,
-    },
-    historyLimit: 100,
-    logLevel: "debug",
-    services,
-  };
-}
-
-/** Wraps a NomadApi so every restart request is timed (reaction time, batches, double restarts). */
-export function timedRestarts(nomad: NomadApi, calls: RestartCall[]): NomadApi {
-  return new Proxy(nomad, {
-    get(target, prop, receiver) {
-      const value = Reflect.get(target, prop, receiver) as unknown;
-      if (typeof value !== "function") return value;
-      if (prop !== "restartAllocation") return (value as () => unknown).bind(target);
-      return (allocId: string, ...rest: unknown[]) => {
-        calls.push({ allocId, at: Date.now() });
-        return (value as (...a: unknown[]) => unknown).call(target, allocId, ...rest);
-      };
-    },
-  });
-}
-
-/**
- * ConsulServiceHealth plus `setMaintenance` against the one dev agent (which registered every
- * service). ServiceHealth.setMaintenance is optional and not in ConsulServiceHealth yet.
- */
-export function withMaintenance(health: ServiceHealth, agent: string): ServiceHealth {
-  if (health.setMaintenance) return health;
-  const setMaintenance = async (serviceId: string, enable: boolean, reason: string) => {
-    const query = new URLSearchParams({ enable: String(enable), ...(reason ? { reason } : {}) });
-    const res = await fetch(
-      `${agent}/v1/agent/service/maintenance/${encodeURIComponent(serviceId)}?${query}`,
-      {
-        method: "PUT",
-        signal: AbortSignal.timeout(5_000),
-      },
-    );
-    if (!res.ok && !(res.status === 404 && !enable))
-      throw new Error(`maintenance ${serviceId}: HTTP ${res.status}`);
-  };
-  return Object.assign(Object.create(health) as ServiceHealth, { setMaintenance });
+  return buildConfig(consulAddr(), nomad, services, leaderKey);
 }
 
 /** An in-process coordinator on the real agents, recording its events and restart requests. */

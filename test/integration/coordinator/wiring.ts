@@ -1,0 +1,84 @@
+import type { ServiceConfig, TagrollConfig } from "../../../src/config/types.js";
+import type { ServiceHealth } from "../../../src/kv/kv-store.js";
+import type { NomadApi } from "../../../src/nomad/nomad-api.js";
+
+/** Wiring shared by the in-process runs and coordinator-process.ts (no vitest imports here). */
+
+export interface RestartCall {
+  allocId: string;
+  at: number;
+}
+
+export function service(name: string, rollout: Partial<ServiceConfig["rollout"]> = {}): ServiceConfig {
+  return {
+    name,
+    image: `acme/${name}`,
+    key: `configs/${name}/IMAGE_TAG`,
+    secrets: {},
+    policy: { order: "none", allowDowngrade: true, allowLatest: false },
+    jobs: [],
+    rollout: { autoRevert: true, renderTimeoutMs: 30_000, ...rollout },
+  };
+}
+
+export function buildConfig(
+  consul: string,
+  nomad: string,
+  services: ServiceConfig[],
+  leaderKey: string,
+): TagrollConfig {
+  return {
+    server: { host: "127.0.0.1", port: 0, publicUrl: "http://127.0.0.1", bodyLimit: 65536 },
+    consul: { address: consul },
+    nomad: { address: nomad },
+    keys: [],
+    activeKeyId: "none",
+    // The shortest TTL Consul accepts keeps the HA tests short.
+    coordinator: {
+      enabled: true,
+      reconcileSchedule: "0 0 1 1 *",
+      leaderKey,
+      sessionTtl: "10s",
+      deliveryTtlMs: 86_400_000,
+    },
+    historyLimit: 100,
+    logLevel: "debug",
+    services,
+  };
+}
+
+/** Wraps a NomadApi so every restart request is timed (reaction time, batches, double restarts). */
+export function timedRestarts(nomad: NomadApi, calls: RestartCall[]): NomadApi {
+  return new Proxy(nomad, {
+    get(target, prop, receiver) {
+      const value = Reflect.get(target, prop, receiver) as unknown;
+      if (typeof value !== "function") return value;
+      if (prop !== "restartAllocation") return (value as () => unknown).bind(target);
+      return (allocId: string, ...rest: unknown[]) => {
+        calls.push({ allocId, at: Date.now() });
+        return (value as (...a: unknown[]) => unknown).call(target, allocId, ...rest);
+      };
+    },
+  });
+}
+
+/**
+ * ConsulServiceHealth plus `setMaintenance` against the one dev agent (which registered every
+ * service). ServiceHealth.setMaintenance is optional and not in ConsulServiceHealth yet.
+ */
+export function withMaintenance(health: ServiceHealth, agent: string): ServiceHealth {
+  if (health.setMaintenance) return health;
+  const setMaintenance = async (serviceId: string, enable: boolean, reason: string) => {
+    const query = new URLSearchParams({ enable: String(enable), ...(reason ? { reason } : {}) });
+    const res = await fetch(
+      `${agent}/v1/agent/service/maintenance/${encodeURIComponent(serviceId)}?${query}`,
+      {
+        method: "PUT",
+        signal: AbortSignal.timeout(5_000),
+      },
+    );
+    if (!res.ok && !(res.status === 404 && !enable))
+      throw new Error(`maintenance ${serviceId}: HTTP ${res.status}`);
+  };
+  return Object.assign(Object.create(health) as ServiceHealth, { setMaintenance });
+}
