@@ -10,7 +10,7 @@ import {
   waitForHealthyAllocs,
 } from "../../helpers/cluster.js";
 import { adopted, cleanUp, config, CoordinatorRun, recordOf, service } from "./harness.js";
-import { PausableProxy } from "./pausable-proxy.js";
+import { TcpProxy } from "../ingress/tcp-proxy.js";
 import { CoordinatorProcess } from "./process-run.js";
 
 /** Issue 4, tests 5, 6 and 7: crash, leader failover, Nomad unreachable. */
@@ -120,9 +120,9 @@ describe("coordinator on real Consul and Nomad: resilience", () => {
   it("7: Nomad unreachable mid-rollout: backs off, resumes, no duplicate restart", async () => {
     const name = "co-nomad-down";
     const allocs = await deployed(name);
-    const proxy = new PausableProxy(new URL(nomadAddr()));
-    await proxy.start();
-    cleanups.push(() => proxy.pause());
+    // The ingress tests' loopback proxy, here in front of Nomad.
+    const proxy = await TcpProxy.start(nomadAddr());
+    cleanups.push(() => proxy.close());
     const tagroll = new CoordinatorRun(config([service(name)], `tagroll/leader-${name}`, proxy.url), name);
     cleanups.push(() => tagroll.stop());
     await adopted(name);
