@@ -1,0 +1,65 @@
+import { Writable } from "node:stream";
+import { createApiRouter } from "../../../src/api/create-api-router.js";
+import { apiRouterDeps } from "../../../src/api/api-router-deps.js";
+import type { TagrollConfig } from "../../../src/config/types.js";
+import { createLogger } from "../../../src/core/logger.js";
+import { startRuntime, type Runtime } from "../../../src/runtime/runtime.js";
+import { createAdminToken, type Scope } from "../../../src/tokens/index.js";
+import { loadTestConfig, newSigningKeys } from "../../helpers/tagroll.js";
+
+/**
+ * tagroll in-process with the admin API mounted the way `tagroll serve` mounts it
+ * (`routers: (parts) => [{ path: "/api/v1", router: createApiRouter(apiRouterDeps(parts, log)) }]`),
+ * real Consul and Nomad from the shared agents, and every log line kept in memory.
+ */
+export interface ApiTagroll {
+  url: string;
+  config: TagrollConfig;
+  runtime: Runtime;
+  /** The TAGROLL_SIGNING_KEYS value the server uses (children can mint with the same keys). */
+  signingKeys: string;
+  token(scopes: Scope[], subject?: string, expiresIn?: number): Promise<{ token: string; jti: string }>;
+  logs(): string[];
+  close(): Promise<void>;
+}
+
+export async function startApiTagroll(
+  yaml: string,
+  options: { coordinator?: boolean } = {},
+): Promise<ApiTagroll> {
+  const signingKeys = newSigningKeys("k1");
+  const loaded = loadTestConfig({
+    yaml,
+    coordinator: options.coordinator ?? false,
+    env: { TAGROLL_SIGNING_KEYS: signingKeys },
+  });
+  const config: TagrollConfig = { ...loaded, server: { ...loaded.server, port: 0 } };
+  const lines: string[] = [];
+  const destination = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      lines.push(...chunk.toString("utf8").split("\n").filter(Boolean));
+      done();
+    },
+  });
+  const log = createLogger({ level: "debug", destination });
+  const runtime = await startRuntime({
+    config,
+    log,
+    routers: (parts) => [{ path: "/api/v1", router: createApiRouter(apiRouterDeps(parts, log)) }],
+  });
+  return {
+    url: runtime.url,
+    config,
+    runtime,
+    signingKeys,
+    token: (scopes, subject = "test", expiresIn = 600) =>
+      createAdminToken(config.keys, config.activeKeyId, { subject, scopes, expiresIn }),
+    logs: () => [...lines],
+    close: () => runtime.close(),
+  };
+}
+
+/** A short unique suffix for service names, job ids and keys. */
+export function uniqueSuffix(): string {
+  return `${Date.now().toString(36)}${Math.floor(Math.random() * 1e4).toString(36)}`;
+}
