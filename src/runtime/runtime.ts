@@ -14,6 +14,7 @@ import { DeliveryStore } from "../state/delivery-store.js";
 import { HistoryStore } from "../state/history-store.js";
 import { RevocationStore, verifyWebhookToken } from "../tokens/index.js";
 import { closeServer, listen } from "./listen.js";
+import { buildSurfaces } from "./surfaces.js";
 
 export interface RuntimeOptions {
   config: TagrollConfig;
@@ -22,6 +23,8 @@ export interface RuntimeOptions {
   observers?: RolloutObserver[];
   ingressObserver?: IngressObserver;
   routers?: (parts: RuntimeParts) => Array<{ path: string; router: Router }>;
+  /** Serve the built-in status page and /metrics (default true; tests mounting their own turn it off). */
+  surfaces?: boolean;
   /**
    * Wraps the Nomad client the coordinator drives (the benchmarks time each restart request
    * through it). The runtime still builds, exposes and closes the real client.
@@ -57,6 +60,12 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   const history = new HistoryStore(kv, { limit: config.historyLimit, clock });
   const deliveries = new DeliveryStore(kv, { clock });
   const revocations = new RevocationStore(kv);
+  const surfaces =
+    options.surfaces === false ? undefined : buildSurfaces({ config, kv, nomad, history, log, clock });
+  const observers = [...(surfaces?.observers ?? []), ...(options.observers ?? [])];
+  const ingressObservers = [surfaces?.ingressObserver, options.ingressObserver].filter(
+    (o) => o !== undefined,
+  );
   const coordinator = config.coordinator.enabled
     ? new Coordinator({
         config,
@@ -66,7 +75,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
         logger: log.child({ component: "coordinator" }),
         clock,
         deliveries,
-        ...(options.observers ? { observers: options.observers } : {}),
+        observers,
       })
     : undefined;
   const parts: RuntimeParts = { config, kv, health, nomad, history, deliveries, revocations, coordinator };
@@ -79,7 +88,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     deliveries,
     clock,
     log: log.child({ component: "ingress" }),
-    ...(options.ingressObserver ? { observer: options.ingressObserver } : {}),
+    observer: { onWebhook: (event) => ingressObservers.forEach((o) => o.onWebhook(event)) },
   });
   const app = createApp({
     log,
@@ -92,7 +101,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       ]);
       return [...(consulUp ? [] : ["consul"]), ...(nomadUp ? [] : ["nomad"])];
     },
-    routers: options.routers?.(parts) ?? [],
+    routers: [...(surfaces?.routers ?? []), ...(options.routers?.(parts) ?? [])],
   });
   const { server, url } = await listen(config.server, app);
   coordinator?.start();
@@ -103,6 +112,8 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     server,
     url,
     close: async () => {
+      // Open event streams would keep server.close() waiting forever.
+      surfaces?.close();
       await closeServer(server);
       await coordinator?.stop();
       kv.close();

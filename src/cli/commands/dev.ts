@@ -8,7 +8,7 @@ import { observeAll } from "../../coordinator/rollout-observer.js";
 import { registerDemoJob } from "../../demo/demo-job.js";
 import { devConfig, dockerHubCurl } from "../../dev/dev-config.js";
 import { startRuntime } from "../../runtime/runtime.js";
-import { issueWebhookToken, TokenRegistry } from "../../tokens/index.js";
+import { createAdminToken, issueWebhookToken, TokenRegistry } from "../../tokens/index.js";
 import { formatEvent } from "../format-event.js";
 
 /**
@@ -65,7 +65,12 @@ export function registerDevCommand(program: Command): void {
         });
         const hookUrl = `${runtime.url}/hooks/${token}`;
         say(`Consul ${cluster.consulAddr}   Nomad ${cluster.nomadAddr}   tagroll ${runtime.url}`);
-        say(`status page: ${runtime.url}/`);
+        const { token: readToken } = await createAdminToken(config.keys, config.activeKeyId, {
+          subject: "dev",
+          scopes: ["read"],
+          expiresIn: 7 * 24 * 3600,
+        });
+        say(`status page (read-only token in the URL fragment): ${runtime.url}/#token=${readToken}`);
         say("simulate a Docker Hub push of tagroll/demo:v2 (paste this in another terminal):");
         console.log(`\n  ${dockerHubCurl(hookUrl, "v2")}\n`);
         say(
