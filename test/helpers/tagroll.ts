@@ -60,6 +60,8 @@ export interface TestTagroll {
   mintUrl(service: string): Promise<string>;
   /** Every log line written so far (raw JSON text, one per entry). */
   logs(): string[];
+  /** Log lines holding any token minted here or listed in `others`, or its signature (expected: none). */
+  linesWithTokens(others?: readonly string[]): string[];
   close(): Promise<void>;
 }
 
@@ -77,8 +79,10 @@ export async function startTagroll(options: TagrollTestOptions): Promise<TestTag
   });
   const log = createLogger({ level: "debug", destination });
   const runtime = await startRuntime({ config, log });
+  const minted: string[] = [];
   const mint = async (service: string) => {
     const { token, jti } = await createWebhookToken(config.keys, config.activeKeyId, service, systemClock);
+    minted.push(token);
     return { url: `${runtime.url}/hooks/${token}`, token, jti };
   };
   return {
@@ -88,8 +92,15 @@ export async function startTagroll(options: TagrollTestOptions): Promise<TestTag
     mint,
     mintUrl: async (service) => (await mint(service)).url,
     logs: () => [...lines],
+    linesWithTokens: (others = []) => linesContainingAny(lines, [...minted, ...others]),
     close: () => runtime.close(),
   };
+}
+
+/** Lines that contain any of the tokens, whole or just their signature part. */
+export function linesContainingAny(lines: readonly string[], tokens: readonly string[]): string[] {
+  const needles = tokens.flatMap((token) => [token, token.split(".")[2] ?? ""]).filter((n) => n.length >= 16);
+  return lines.filter((line) => needles.some((needle) => line.includes(needle)));
 }
 
 /** Every captured line that contains `secret` (expected: none). */

@@ -183,13 +183,8 @@ describe("ingress: bad input leaves KV untouched", () => {
   });
 
   it("no token used above appears in any log line", () => {
-    const lines = tagroll.logs();
-    expect(lines.length).toBeGreaterThan(10);
+    expect(tagroll.logs().length).toBeGreaterThan(10);
     expect(usedTokens.length).toBeGreaterThan(5);
-    for (const token of usedTokens) {
-      expect(lines.filter((line) => line.includes(token))).toEqual([]);
-      const signature = token.split(".")[2];
-      if (signature) expect(lines.filter((line) => line.includes(signature))).toEqual([]);
-    }
+    expect(tagroll.linesWithTokens(usedTokens)).toEqual([]);
   });
 });

@@ -99,10 +99,8 @@ describe("ingress: 50 concurrent pushes for one service", () => {
   });
 
   it("logged no token", () => {
-    const lines = tagroll.logs();
-    expect(lines.some((line) => line.includes("/hooks/ey"))).toBe(false);
-    expect(lines.filter((line) => line.includes('"route":"/hooks/:token"')).length).toBeGreaterThanOrEqual(
-      2 * PUSHES,
-    );
+    const hooks = tagroll.logs().filter((line) => line.includes('"route":"/hooks/:token"'));
+    expect(hooks.length).toBeGreaterThanOrEqual(3 * PUSHES);
+    expect(tagroll.linesWithTokens()).toEqual([]);
   });
 });

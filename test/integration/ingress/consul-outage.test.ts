@@ -128,4 +128,11 @@ describe("ingress when Consul is unreachable", () => {
     await proxy.resume();
     expect(await keysUnder("tagroll/deliveries/")).toEqual(before);
   });
+
+  it("logged no token, not even in the errors of the outage", () => {
+    expect(
+      tagroll.logs().some((line) => line.includes("upstream_unavailable") || line.includes("unreachable")),
+    ).toBe(true);
+    expect(tagroll.linesWithTokens()).toEqual([]);
+  });
 });

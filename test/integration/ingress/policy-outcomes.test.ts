@@ -139,4 +139,9 @@ describe("ingress: policy rejections, duplicates and no-op events", () => {
     };
     await expectNothingWritten("pol-none", request, "ignored", reason);
   });
+
+  it("logged no token", () => {
+    expect(tagroll.logs().length).toBeGreaterThan(20);
+    expect(tagroll.linesWithTokens()).toEqual([]);
+  });
 });
