@@ -38,8 +38,9 @@ variable "min_healthy_time" {
 }
 
 variable "healthy_deadline" {
-  type    = string
-  default = "1m"
+  type = string
+  # Short so a demo rollout of a "broken" tag reverts quickly; real services want minutes.
+  default = "20s"
 }
 
 variable "startup_delay_ms" {
@@ -58,9 +59,9 @@ job "demo" {
     count = var.count
 
     update {
-      max_parallel     = var.max_parallel
-      min_healthy_time = var.min_healthy_time
-      healthy_deadline = var.healthy_deadline
+      max_parallel      = var.max_parallel
+      min_healthy_time  = var.min_healthy_time
+      healthy_deadline  = var.healthy_deadline
       progress_deadline = "5m"
     }
 
@@ -79,8 +80,8 @@ job "demo" {
     }
 
     task "app" {
-      driver       = "raw_exec"
-      kill_timeout = "5s"
+      driver         = "raw_exec"
+      kill_timeout   = "5s"
       shutdown_delay = "2s"
 
       config {
