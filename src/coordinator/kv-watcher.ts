@@ -25,6 +25,8 @@ export interface KvWatcherOptions {
   waitMs?: number;
   /** Token bucket of each prefix loop. */
   rate?: { capacity: number; perSecond: number };
+  /** Most blocking queries to hold open at once (default 64; see `collapsePrefixes`). */
+  maxPrefixes?: number;
 }
 
 /**
@@ -44,7 +46,8 @@ export class KvWatcher {
 
   /** The distinct prefixes this watcher runs one loop for. */
   prefixes(): string[] {
-    return [...new Set(this.options.keys.map((k) => (k.endsWith("/") ? k : watchPrefix(k))))].sort();
+    const folders = this.options.keys.map((k) => (k.endsWith("/") ? k : watchPrefix(k)));
+    return collapsePrefixes(folders, this.options.maxPrefixes ?? 64);
   }
 
   /** Runs every prefix loop until `signal` aborts; never rejects. */
@@ -104,4 +107,33 @@ export class KvWatcher {
   private isWatched(key: string): boolean {
     return this.exact.has(key) || this.folders.some((folder) => key.startsWith(folder));
   }
+}
+
+/**
+ * One blocking query per distinct folder — unless that is more than `max`: Consul serves at most
+ * 200 concurrent HTTP connections per client address by default (`limits.http_max_conns_per_client`),
+ * so 1,000 services under `configs/<name>/` must not mean 1,000 open queries. Folders are then
+ * merged into their parent, the parent with most watched children first, until at most `max`
+ * remain: `configs/web/`, `configs/db/`, … become one query on `configs/`. Unwatched keys in the
+ * wider answer are filtered out as before.
+ */
+export function collapsePrefixes(folders: string[], max: number): string[] {
+  let prefixes = withoutNested(folders);
+  while (prefixes.length > Math.max(1, max)) {
+    const byParent = new Map<string, string[]>();
+    for (const p of prefixes.filter((p) => p !== "")) {
+      const parent = watchPrefix(p.slice(0, -1));
+      byParent.set(parent, [...(byParent.get(parent) ?? []), p]);
+    }
+    const [parent, children] =
+      [...byParent].sort((a, b) => b[1].length - a[1].length || b[0].length - a[0].length)[0] ?? [];
+    if (parent === undefined || !children) break;
+    prefixes = withoutNested([...prefixes.filter((p) => !children.includes(p)), parent]);
+  }
+  return prefixes;
+}
+
+function withoutNested(prefixes: string[]): string[] {
+  const unique = [...new Set(prefixes)].sort();
+  return unique.filter((p) => !unique.some((q) => q !== p && p.startsWith(q)));
 }

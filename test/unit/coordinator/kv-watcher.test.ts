@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { KvWatcher, type WatchedChange } from "../../../src/coordinator/kv-watcher.js";
+import { collapsePrefixes, KvWatcher, type WatchedChange } from "../../../src/coordinator/kv-watcher.js";
 import { nextWatchIndex, watchPrefix } from "../../../src/coordinator/watch-index.js";
 import type { KvStore } from "../../../src/kv/kv-store.js";
 import { FakeKvStore } from "../../helpers/fake-kv-store.js";
@@ -46,6 +46,14 @@ describe("Consul blocking-query index rules", () => {
     expect(nextWatchIndex(12, 5)).toBe(0);
     expect(nextWatchIndex(0, 0)).toBe(1);
     expect(nextWatchIndex(7, 0)).toBe(1);
+  });
+
+  it("many folders collapse into their parents so the number of open queries stays bounded", () => {
+    const many = Array.from({ length: 1000 }, (_, i) => `configs/svc-${i}/`);
+    expect(collapsePrefixes([...many, "tagroll/requests/"], 64)).toEqual(["configs/", "tagroll/requests/"]);
+    expect(collapsePrefixes(["a/b/", "a/c/", "d/"], 64)).toEqual(["a/b/", "a/c/", "d/"]);
+    expect(collapsePrefixes(["a/b/", "a/b/c/", "a/"], 64)).toEqual(["a/"]);
+    expect(collapsePrefixes(["a/b/", "c/d/", "e/f/"], 2)).toEqual([""]);
   });
 
   it("a key's prefix is its folder", () => {
