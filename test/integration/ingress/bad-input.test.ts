@@ -77,6 +77,22 @@ describe("ingress: bad input leaves KV untouched", () => {
     await expectUntouched();
   });
 
+  it("a 1 MiB body sent chunked, without Content-Length → 413 as well", async () => {
+    const chunk = new TextEncoder().encode("a".repeat(64 * 1024));
+    let sent = 0;
+    const body = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        if (sent === 0)
+          controller.enqueue(new TextEncoder().encode('{"image":"acme/web","tag":"2.0.0","pad":"'));
+        if (sent++ < 16) controller.enqueue(chunk);
+        else controller.close();
+      },
+    });
+    const res = await fetch(webUrl, { method: "POST", headers: json, body, duplex: "half" } as RequestInit);
+    expect(res.status).toBe(413);
+    await expectUntouched();
+  });
+
   it.each(["text/plain", "application/x-www-form-urlencoded", "application/xml", ""])(
     "content type %j → 415",
     async (type) => {
