@@ -34,22 +34,16 @@ export async function runCheck(deps: CheckDeps): Promise<CheckReport> {
     ...(config.configFile !== undefined && { configFile: config.configFile }),
     findings: loaded.findings,
   };
+  if (config.services.length === 0) {
+    const where =
+      config.configFile ?? "no configuration file found (--config, TAGROLL_CONFIG, ./tagroll.yaml)";
+    report.findings.push({ level: "warning", rule: "config", message: `no services configured: ${where}` });
+  }
   const clients = deps.connect(config);
   try {
     report.consul = await probeAgent(clients.consul, config.consul.address);
     report.nomad = await probeAgent(nomadPingable(clients.nomad), config.nomad.address);
-    for (const [name, probe] of [
-      ["consul", report.consul],
-      ["nomad", report.nomad],
-    ] as const) {
-      if (!probe.reachable) {
-        report.findings.push({
-          level: "error",
-          rule: name,
-          message: `${probe.address}: ${probe.error ?? "unreachable"}`,
-        });
-      }
-    }
+    report.findings.push(...unreachable("consul", report.consul), ...unreachable("nomad", report.nomad));
     const version = report.nomad.version;
     if (!report.nomad.reachable || version === undefined) return report;
     for (const service of config.services) {
@@ -85,6 +79,15 @@ function loadWithFindings(deps: CheckDeps): { config?: TagrollConfig; findings: 
       };
     }
   }
+}
+
+function unreachable(rule: "consul" | "nomad", probe: AgentProbe): Finding[] {
+  if (probe.reachable) return [];
+  const error = probe.error ?? "unreachable";
+  // Consul's errors already name the address; Nomad's ping only says it got no answer.
+  return [
+    { level: "error", rule, message: error.includes(probe.address) ? error : `${probe.address}: ${error}` },
+  ];
 }
 
 function issuesOf(err: unknown): string[] {

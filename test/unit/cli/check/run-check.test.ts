@@ -79,6 +79,18 @@ describe("runCheck", () => {
     expect(checkExitCode(report, false)).toBe(3);
   });
 
+  it("no services configured is a warning that says where config was looked for", async () => {
+    const report = await runCheck(deps(() => config([]), new JobsOnlyNomad([])));
+    expect(report.findings).toEqual([
+      {
+        level: "warning",
+        rule: "config",
+        message:
+          "no services configured: no configuration file found (--config, TAGROLL_CONFIG, ./tagroll.yaml)",
+      },
+    ]);
+  });
+
   it("lints each configured service's targets with the agent's version", async () => {
     const nomad = new JobsOnlyNomad(
       [
