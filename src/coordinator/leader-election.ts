@@ -163,9 +163,11 @@ export class LeaderElection {
   /** Blocks until the lock key changes (holder released or expired), or briefly when it is free. */
   private async waitForVacancy(stop: AbortSignal): Promise<void> {
     const { kv, clock, key } = this.options;
-    const entry = await kv.get(key);
-    if (entry?.session) {
-      await kv.watchList(key, entry.modifyIndex, Math.floor(this.ttlMs / 3), stop);
+    // One snapshot for both the holder and the index: the blocking query is on a prefix, so a
+    // sibling key (`tagroll/leader-old`) may raise its index above the lock key's ModifyIndex.
+    const { entries, index } = await kv.list(key);
+    if (entries.find((e) => e.key === key)?.session) {
+      await kv.watchList(key, index, Math.floor(this.ttlMs / 3), stop);
     } else {
       // Free yet refused: the previous holder's lock-delay is running. Try again shortly.
       await clock.sleep(250, stop);

@@ -147,6 +147,20 @@ describe("leadership", () => {
     }
   });
 
+  it("a follower waits on the lock with a blocking query instead of polling, even next to sibling keys", async () => {
+    h = await setup();
+    const a = h.coordinator([serviceConfig("web")], { instanceId: "a" });
+    await h.clock.until(() => a.isLeader());
+    await h.put("tagroll/leader-old", "x");
+    h.coordinator([serviceConfig("web")], { instanceId: "b" });
+    const before = h.kv.calls.filter((c) => c === "acquire tagroll/leader").length;
+    await h.clock.sleep(60_000);
+    const attempts = h.kv.calls.filter((c) => c === "acquire tagroll/leader").length - before;
+    // One attempt per blocking wait of TTL/3 (5 s), not a spin.
+    expect(attempts).toBeGreaterThan(2);
+    expect(attempts).toBeLessThanOrEqual(14);
+  });
+
   it("stop() releases the leader key and destroys the session", async () => {
     h = await setup();
     const a = h.coordinator([serviceConfig("web")], { instanceId: "a" });
