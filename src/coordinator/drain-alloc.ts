@@ -33,8 +33,21 @@ export async function drainAlloc(
 ): Promise<void> {
   const setMaintenance = ctx.health.setMaintenance?.bind(ctx.health);
   if (!setMaintenance) return;
-  for (const id of services) await retrying(ctx, () => setMaintenance(id, true, reason));
-  if (services.length > 0 && waitMs > 0) await ctx.clock.sleep(waitMs, ctx.signal);
+  let drained = 0;
+  for (const id of services) {
+    // Best effort: a service this agent does not know (registered by another node's agent, or
+    // gone) is restarted undrained rather than failing the rollout.
+    const ok = await retrying(ctx, () => setMaintenance(id, true, reason)).then(
+      () => true,
+      (err: unknown) => {
+        if (ctx.signal.aborted) throw err;
+        ctx.logger.warn({ err, serviceId: id }, "could not drain a service; restarting it undrained");
+        return false;
+      },
+    );
+    if (ok) drained++;
+  }
+  if (drained > 0 && waitMs > 0) await ctx.clock.sleep(waitMs, ctx.signal);
 }
 
 /**

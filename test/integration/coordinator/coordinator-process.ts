@@ -10,7 +10,7 @@ import { Coordinator } from "../../../src/coordinator/coordinator.js";
 import { observeAll } from "../../../src/coordinator/rollout-observer.js";
 import { ConsulKvStore, ConsulServiceHealth } from "../../../src/kv/consul-kv-store.js";
 import { HttpNomadApi } from "../../../src/nomad/http-nomad-api.js";
-import { buildConfig, timedRestarts, withMaintenance, type RestartCall } from "./wiring.js";
+import { buildConfig, timedRestarts, type RestartCall } from "./wiring.js";
 
 interface Args {
   consul: string;
@@ -36,7 +36,7 @@ const restarts: RestartCall[] = new Proxy([], {
 const coordinator = new Coordinator({
   config,
   kv,
-  health: withMaintenance(health, args.consul),
+  health: health,
   nomad: timedRestarts(nomad, restarts),
   logger: createLogger({ level: "debug", destination: pino.destination({ dest: args.log, sync: true }) }),
   instanceId: args.instanceId,

@@ -15,7 +15,7 @@ export interface Timed<T> {
   event: T;
 }
 
-import { buildConfig, timedRestarts, withMaintenance, type RestartCall } from "./wiring.js";
+import { buildConfig, timedRestarts, type RestartCall } from "./wiring.js";
 
 export { service } from "./wiring.js";
 
@@ -45,7 +45,7 @@ export class CoordinatorRun {
     this.coordinator = new Coordinator({
       config: cfg,
       kv: this.kv,
-      health: withMaintenance(this.health, cfg.consul.address),
+      health: this.health,
       nomad: timedRestarts(this.nomad, this.restarts),
       logger,
       instanceId,

@@ -1,5 +1,4 @@
 import type { ServiceConfig, TagrollConfig } from "../../../src/config/types.js";
-import type { ServiceHealth } from "../../../src/kv/kv-store.js";
 import type { NomadApi } from "../../../src/nomad/nomad-api.js";
 
 /** Wiring shared by the in-process runs and coordinator-process.ts (no vitest imports here). */
@@ -60,25 +59,4 @@ export function timedRestarts(nomad: NomadApi, calls: RestartCall[]): NomadApi {
       };
     },
   });
-}
-
-/**
- * ConsulServiceHealth plus `setMaintenance` against the one dev agent (which registered every
- * service). ServiceHealth.setMaintenance is optional and not in ConsulServiceHealth yet.
- */
-export function withMaintenance(health: ServiceHealth, agent: string): ServiceHealth {
-  if (health.setMaintenance) return health;
-  const setMaintenance = async (serviceId: string, enable: boolean, reason: string) => {
-    const query = new URLSearchParams({ enable: String(enable), ...(reason ? { reason } : {}) });
-    const res = await fetch(
-      `${agent}/v1/agent/service/maintenance/${encodeURIComponent(serviceId)}?${query}`,
-      {
-        method: "PUT",
-        signal: AbortSignal.timeout(5_000),
-      },
-    );
-    if (!res.ok && !(res.status === 404 && !enable))
-      throw new Error(`maintenance ${serviceId}: HTTP ${res.status}`);
-  };
-  return Object.assign(Object.create(health) as ServiceHealth, { setMaintenance });
 }

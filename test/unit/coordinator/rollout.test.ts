@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
+import { NotFoundError } from "../../../src/core/errors.js";
 import { SECOND_NS } from "./fakes/fake-job.js";
 import { Harness, serviceConfig } from "./fakes/harness.js";
 
@@ -265,5 +266,16 @@ describe("rollout engine (fake Nomad/Consul, virtual time)", () => {
     expect(record.error).toMatch(/not rendered/);
     expect(h.nomad.restarts).toEqual([]);
     expect(h.peek(KEY)).toBe("v1");
+  });
+
+  it("an allocation whose service cannot be drained is restarted undrained, not failed", async () => {
+    h = await started(new Harness());
+    h.nomad.maintenanceError = new NotFoundError("no service on this agent");
+    h.coordinator([serviceConfig("web")]);
+    await h.finished("web", "v1");
+    await h.put(KEY, "v2");
+    const record = await h.finished("web", "v2");
+    expect(record.status).toBe("succeeded");
+    expect(h.nomad.restarts.map((r) => r.drainedSince)).toEqual([undefined, undefined, undefined]);
   });
 });

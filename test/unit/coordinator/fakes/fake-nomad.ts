@@ -212,8 +212,12 @@ export class FakeNomad implements NomadApi, ServiceHealth {
     return checks;
   }
 
+  /** When set, setMaintenance rejects with it (e.g. a service unknown to this agent). */
+  maintenanceError: Error | undefined;
+
   async setMaintenance(id: string, enable: boolean): Promise<void> {
     this.reach();
+    if (this.maintenanceError) throw this.maintenanceError;
     if (enable && !this.maintenance.has(id)) this.maintenance.set(id, this.clock.now());
     if (!enable) this.maintenance.delete(id);
   }
