@@ -96,6 +96,8 @@ export class RolloutEngine {
       const targets = await retrying(ctx, () =>
         resolveTargets(service, this.o.nomad, this.o.nomadDefaults, logger),
       );
+      if (targets.length === 0)
+        logger.warn("no job targets this service (config jobs or meta tagroll_service)");
       if (replan) {
         const listings = await this.list(ctx, targets);
         const now = this.o.clock.now();
