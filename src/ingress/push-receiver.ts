@@ -13,6 +13,15 @@ import { parsePush } from "../webhooks/parse-push.js";
 import { repositoryMatches } from "../webhooks/tag-grammar.js";
 import { acceptedMediaType, parseJsonBody } from "./content-type.js";
 
+/**
+ * Senders that notify one endpoint about every repository of the registry (a Distribution
+ * `notifications` endpoint, a Harbor project policy) and retry anything but a 2xx forever: a 403
+ * for another repository's push would block the endpoint's queue for good (seen with
+ * docker-registry 2.8.2). Their other repositories are ignored with a 200; nothing is written
+ * either way, and every other sender still gets the 403.
+ */
+const REGISTRY_WIDE: ReadonlySet<string> = new Set(["distribution", "harbor"]);
+
 export type WebhookOutcome = "accepted" | "ignored" | "rejected_by_policy" | "duplicate";
 
 /** Told about every webhook that got as far as a service (metrics hook in here). */
@@ -76,16 +85,26 @@ export class PushReceiver {
     };
 
     if (delivery.events.length === 0) return done("ignored", 200, { reasons: delivery.ignored });
-    for (const event of delivery.events) {
-      if (!repositoryMatches(event.repository, service.image)) {
-        throw new ForbiddenError(
-          `repository ${JSON.stringify(event.repository.slice(0, 200))} is not ${service.image}, the image of service ${name}`,
-        );
-      }
+    const mine = delivery.events.filter((e) => repositoryMatches(e.repository, service.image));
+    const foreign = delivery.events.find((e) => !repositoryMatches(e.repository, service.image));
+    if (foreign && !REGISTRY_WIDE.has(delivery.source)) {
+      throw new ForbiddenError(
+        `repository ${JSON.stringify(foreign.repository.slice(0, 200))} is not ${service.image}, the image of service ${name}`,
+      );
     }
-    const event = this.newest(service, delivery.events);
+    if (mine.length === 0) {
+      return done("ignored", 200, {
+        reasons: [`repository is not ${service.image}, the image of service ${name}`],
+      });
+    }
+    const event = this.newest(service, mine);
 
-    if (event.deliveryId && !(await this.deps.deliveries.markSeen(event.source, event.deliveryId))) {
+    // Checked before the write, recorded only after it: a record written first outlives a write
+    // that then fails with Consul gone (removing it fails too), and the sender's retry would be
+    // dropped as a duplicate, losing the push. Two identical deliveries racing both pass the
+    // check; the CAS makes the second one find "already the desired value".
+    const { deliveryId } = event;
+    if (deliveryId !== undefined && (await this.deps.deliveries.has(event.source, deliveryId))) {
       return done("duplicate", 200, { tag: event.tag, reason: "delivery already processed" });
     }
     let result;
@@ -97,11 +116,17 @@ export class PushReceiver {
         return verdict.accept ? { write: event.tag } : { skip: verdict.reason };
       });
     } catch (err) {
-      // The sender will retry a failed write; it must not be dropped as a duplicate then.
-      if (event.deliveryId) await this.deps.deliveries.forget(event.source, event.deliveryId).catch(() => {});
       // Out of CAS rounds under a burst of pushes: a 503 makes the registry retry; a 409 would not.
-      if (err instanceof ConflictError) throw new UpstreamUnavailableError("consul", `${err.message}; retry later`);
+      if (err instanceof ConflictError)
+        throw new UpstreamUnavailableError("consul", `${err.message}; retry later`);
       throw err;
+    }
+    if (deliveryId !== undefined) {
+      await this.deps.deliveries
+        .markSeen(event.source, deliveryId)
+        .catch((err: unknown) =>
+          log.warn({ err }, "delivery decided but not recorded; a redelivery is re-checked by policy"),
+        );
     }
     if (result.outcome === "written") kvWriteMs = this.deps.clock.now() - writeStarted;
     if (result.outcome === "skipped") {

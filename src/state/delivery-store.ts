@@ -38,12 +38,9 @@ export class DeliveryStore {
     return this.kv.set(this.key(source, deliveryId), JSON.stringify(record), { cas: 0 });
   }
 
-  /**
-   * Removes the record, e.g. when the write the delivery asked for failed and the sender will
-   * retry it: without this the retry would be dropped as a duplicate.
-   */
-  async forget(source: string, deliveryId: string): Promise<void> {
-    await this.kv.delete(this.key(source, deliveryId));
+  /** Whether the delivery was recorded, without recording it (read only). */
+  async has(source: string, deliveryId: string): Promise<boolean> {
+    return (await this.kv.get(this.key(source, deliveryId))) !== undefined;
   }
 
   /**

@@ -88,40 +88,35 @@ describe("ingress when Consul is unreachable", () => {
     expect((await fetch(`${tagroll.url}/readyz`)).status).toBe(200);
   });
 
-  // KNOWN BUG (see .team/ingress-dedupe-after-write.patch): the dedupe record is written before
-  // the tag and cannot be removed while Consul is away, so the redelivery is answered 200
-  // "duplicate" and the push is lost. `it.fails` keeps CI green until the fix lands; then it
-  // turns red here and must become `it`.
-  it.fails(
-    "a fault at the moment of the tag write: 503, nothing written, and the redelivery succeeds",
-    async () => {
-      const index = await modifyIndex(KEY);
-      const entries = await history(SERVICE);
-      const delivery = distribution("6", randomUUID());
+  // The dedupe record is written only after the tag write: written first, it would outlive a
+  // write that fails with Consul gone, and the redelivery would be dropped as a duplicate.
+  it("a fault at the moment of the tag write: 503, nothing written, and the redelivery succeeds", async () => {
+    const index = await modifyIndex(KEY);
+    const entries = await history(SERVICE);
+    const delivery = distribution("6", randomUUID());
 
-      // The dedupe record is written, then the network fails exactly when the tag write goes out.
-      proxy.cutOn(tagWrite);
-      const cut = await postHook(url, delivery);
-      expect(cut.status, cut.text).toBe(503);
-      expect(proxy.paused).toBe(true);
-      expect(await modifyIndex(KEY)).toBe(index);
-      expect(await history(SERVICE)).toEqual(entries);
+    // The dedupe record is written, then the network fails exactly when the tag write goes out.
+    proxy.cutOn(tagWrite);
+    const cut = await postHook(url, delivery);
+    expect(cut.status, cut.text).toBe(503);
+    expect(proxy.paused).toBe(true);
+    expect(await modifyIndex(KEY)).toBe(index);
+    expect(await history(SERVICE)).toEqual(entries);
 
-      // Distribution redelivers the same event (same id) until it gets a 2xx.
-      await proxy.resume();
-      const retried = await postHook(url, delivery);
-      expect(retried.status, retried.text).toBe(202);
-      expect(await kvValue(KEY)).toBe("6");
-      expect((await history(SERVICE)).at(-1)).toMatchObject({ tag: "6", source: "distribution" });
+    // Distribution redelivers the same event (same id) until it gets a 2xx.
+    await proxy.resume();
+    const retried = await postHook(url, delivery);
+    expect(retried.status, retried.text).toBe(202);
+    expect(await kvValue(KEY)).toBe("6");
+    expect((await history(SERVICE)).at(-1)).toMatchObject({ tag: "6", source: "distribution" });
 
-      // And once done, a further redelivery is the duplicate it now really is.
-      const again = await postHook(url, delivery);
-      expect(again.status).toBe(200);
-      expect(again.body["status"]).toBe("duplicate");
-    },
-  );
+    // And once done, a further redelivery is the duplicate it now really is.
+    const again = await postHook(url, delivery);
+    expect(again.status).toBe(200);
+    expect(again.body["status"]).toBe("duplicate");
+  });
 
-  it.fails("leaves no dedupe record behind for a delivery that failed (KNOWN BUG, as above)", async () => {
+  it("leaves no dedupe record behind for a delivery that failed", async () => {
     const before = await keysUnder("tagroll/deliveries/");
     proxy.cutOn(tagWrite);
     expect((await postHook(url, distribution("7", randomUUID()))).status).toBe(503);

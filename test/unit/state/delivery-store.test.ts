@@ -32,11 +32,13 @@ describe("DeliveryStore", () => {
     expect(results.sort()).toEqual([false, true]);
   });
 
-  it("forgets a delivery so the sender's retry is processed", async () => {
+  it("tells whether a delivery was recorded without recording it", async () => {
     const store = new DeliveryStore(new InterferingKvStore(), { clock: new ManualClock() });
+    expect(await store.has("dockerhub", "cb-1")).toBe(false);
+    expect(await store.has("dockerhub", "cb-1")).toBe(false);
     await store.markSeen("dockerhub", "cb-1");
-    await store.forget("dockerhub", "cb-1");
-    expect(await store.markSeen("dockerhub", "cb-1")).toBe(true);
+    expect(await store.has("dockerhub", "cb-1")).toBe(true);
+    expect(await store.has("quay", "cb-1")).toBe(false);
   });
 
   it("expires records older than the given age, and unreadable ones", async () => {
