@@ -1,5 +1,5 @@
 import type { Logger } from "../core/logger.js";
-import { AuthError, TagrollError } from "../core/errors.js";
+import { AuthError, TagrollError, UpstreamUnavailableError } from "../core/errors.js";
 
 export interface ErrorResponse {
   status: number;
@@ -23,7 +23,10 @@ export function toErrorResponse(err: unknown, log: Logger): ErrorResponse {
     // Not under `err`: pino's error serializer reads any object with a message as an Error and
     // logs its type as "Object", losing which kind of failure this was.
     log[level]({ error: { type: err.name, message: err.message } }, "request failed");
-    return { status: err.status, body: { error: err.code, message: err.message } };
+    // The log has the details; a sender only learns which upstream failed, not its address.
+    const message =
+      err instanceof UpstreamUnavailableError ? `${err.upstream} is unavailable; retry later` : err.message;
+    return { status: err.status, body: { error: err.code, message } };
   }
   if (err instanceof URIError) {
     // Express could not percent-decode a path parameter (`/hooks/%E0%A4%A`): for a webhook

@@ -141,6 +141,31 @@ describe("ingress: bad input leaves KV untouched", () => {
     await expectUntouched();
   });
 
+  it("a registry-wide sender's push for another repository → 200 ignored, so its queue keeps moving", async () => {
+    const envelope = JSON.stringify({
+      events: [
+        {
+          id: "other-repo-push",
+          action: "push",
+          target: {
+            mediaType: "application/vnd.oci.image.manifest.v1+json",
+            repository: "acme/db",
+            tag: "7.0.0",
+          },
+          request: { host: "docker.io" },
+        },
+      ],
+    });
+    const res = await postHook(webUrl, {
+      headers: { "content-type": "application/vnd.docker.distribution.events.v1+json" },
+      body: envelope,
+    });
+    expect(res.status, res.text).toBe(200);
+    expect(res.body["status"]).toBe("ignored");
+    expect(await kvValue(DB_KEY)).toBe("5.0.0");
+    await expectUntouched();
+  });
+
   it("forged, foreign and revoked tokens → 404 with identical bodies", async () => {
     const forged = await forgedTokens(tagroll);
     usedTokens.push(...forged.map((f) => f.token));

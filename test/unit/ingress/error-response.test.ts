@@ -67,7 +67,10 @@ describe("toErrorResponse", () => {
   ])("maps %s to %i and logs its kind by name", (err, status, code, type) => {
     const { log, lines } = capture();
     const reply = toErrorResponse(err, log);
-    expect(reply).toEqual({ status, body: { error: code, message: err.message } });
+    // A sender never learns an upstream's address; the log line keeps the whole message.
+    const message =
+      err instanceof UpstreamUnavailableError ? "consul is unavailable; retry later" : err.message;
+    expect(reply).toEqual({ status, body: { error: code, message } });
     expect(lines).toHaveLength(1);
     // The kind of failure must survive into the log line (pino's err serializer would turn a
     // plain object with a message into type "Object").

@@ -92,9 +92,16 @@ describe("PushReceiver", () => {
 
   it("refuses another repository before recording the delivery or writing", async () => {
     const { kv, receiver } = setup();
+    const req = request({ image: "acme/db", tag: "2" }, "web-token", "application/json");
+    await expect(receiver.handle(req)).rejects.toBeInstanceOf(ForbiddenError);
+    expect(writes(kv)).toEqual([]);
+  });
+
+  it("ignores another repository from a registry-wide sender with a 200, writing nothing", async () => {
+    const { kv, receiver } = setup();
     const body = { events: [{ id: "d1", action: "push", target: { repository: "acme/db", tag: "2" } }] };
     const req = request(body, "web-token", "application/vnd.docker.distribution.events.v2+json");
-    await expect(receiver.handle(req)).rejects.toBeInstanceOf(ForbiddenError);
+    await expect(receiver.handle(req)).resolves.toMatchObject({ status: 200, body: { status: "ignored" } });
     expect(writes(kv)).toEqual([]);
   });
 
