@@ -61,7 +61,9 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   const deliveries = new DeliveryStore(kv, { clock });
   const revocations = new RevocationStore(kv);
   const surfaces =
-    options.surfaces === false ? undefined : buildSurfaces({ config, kv, nomad, history, log, clock });
+    options.surfaces === false
+      ? undefined
+      : buildSurfaces({ config, kv, nomad, history, revocations, log, clock });
   const observers = [...(surfaces?.observers ?? []), ...(options.observers ?? [])];
   const ingressObservers = [surfaces?.ingressObserver, options.ingressObserver].filter(
     (o) => o !== undefined,

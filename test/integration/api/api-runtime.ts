@@ -1,6 +1,4 @@
 import { Writable } from "node:stream";
-import { createApiRouter } from "../../../src/api/create-api-router.js";
-import { apiRouterDeps } from "../../../src/api/api-router-deps.js";
 import type { TagrollConfig } from "../../../src/config/types.js";
 import { createLogger } from "../../../src/core/logger.js";
 import { startRuntime, type Runtime } from "../../../src/runtime/runtime.js";
@@ -8,9 +6,8 @@ import { createAdminToken, type Scope } from "../../../src/tokens/index.js";
 import { loadTestConfig, newSigningKeys } from "../../helpers/tagroll.js";
 
 /**
- * tagroll in-process with the admin API mounted the way `tagroll serve` mounts it
- * (`routers: (parts) => [{ path: "/api/v1", router: createApiRouter(apiRouterDeps(parts, log)) }]`),
- * real Consul and Nomad from the shared agents, and every log line kept in memory.
+ * tagroll in-process exactly as `tagroll serve` runs it (the admin API is a built-in surface of
+ * the runtime), real Consul and Nomad from the shared agents, and every log line kept in memory.
  */
 export interface ApiTagroll {
   url: string;
@@ -42,11 +39,8 @@ export async function startApiTagroll(
     },
   });
   const log = createLogger({ level: "debug", destination });
-  const runtime = await startRuntime({
-    config,
-    log,
-    routers: (parts) => [{ path: "/api/v1", router: createApiRouter(apiRouterDeps(parts, log)) }],
-  });
+  // The admin API is one of the runtime's built-in surfaces, mounted as `tagroll serve` mounts it.
+  const runtime = await startRuntime({ config, log });
   return {
     url: runtime.url,
     config,
