@@ -18,10 +18,21 @@ export class AgentProcess {
     });
   }
 
-  static start(name: string, binary: string, args: string[], logFile: string): AgentProcess {
+  /** `env` adds variables to the inherited environment (the ACL mode's Consul token for Nomad). */
+  static start(
+    name: string,
+    binary: string,
+    args: string[],
+    logFile: string,
+    env?: Record<string, string>,
+  ): AgentProcess {
     const log = createWriteStream(logFile, { flags: "a" });
     // Own process group, so stop() can reach everything the agent started.
-    const child = spawn(binary, args, { stdio: ["ignore", "pipe", "pipe"], detached: true });
+    const child = spawn(binary, args, {
+      stdio: ["ignore", "pipe", "pipe"],
+      detached: true,
+      ...(env ? { env: { ...process.env, ...env } } : {}),
+    });
     child.stdout?.pipe(log);
     child.stderr?.pipe(log);
     return new AgentProcess(name, logFile, child);

@@ -1,7 +1,18 @@
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import {
+  bootstrapNomadAcl,
+  consulAclHcl,
+  consulAclReady,
+  createConsulToken,
+  newManagementTokens,
+  NOMAD_AGENT_CONSUL_RULES,
+  type ClusterAcl,
+} from "./acl-bootstrap.js";
 import { AgentProcess } from "./agent-process.js";
+import { getJson, nomadNodeReady, waitUntil } from "./agent-ready.js";
+import { consulDevArgs, nomadDevConfig } from "./dev-agent-configs.js";
 import { freePorts } from "./free-port.js";
 import { killProcessesUnder, stopAllJobs, unmountUnder } from "./nomad-leftovers.js";
 
@@ -15,6 +26,11 @@ export interface DevClusterOptions {
   /** Bound on each agent's start-up. */
   readyTimeoutMs?: number;
   progress?: (line: string) => void;
+  /**
+   * ACLs on in both agents, deny by default; the management tokens are in `DevCluster.acl`.
+   * Default false: the shared test cluster and `tagroll dev` run without ACLs.
+   */
+  acls?: boolean;
 }
 
 export interface DevCluster {
@@ -24,6 +40,8 @@ export interface DevCluster {
   dir: string;
   consulLog: string;
   nomadLog: string;
+  /** Set when started with `acls: true`. */
+  acl?: ClusterAcl;
   stop(): Promise<void>;
 }
 
@@ -54,9 +72,10 @@ export async function startDevCluster(options: DevClusterOptions): Promise<DevCl
   const nomadLog = join(dir, "nomad.log");
   const nomadData = join(dir, "nomad-data");
   const started: AgentProcess[] = [];
+  const tokens = options.acls ? newManagementTokens() : undefined;
 
   const stop = async () => {
-    if (started.length > 1) await stopAllJobs(nomadAddr);
+    if (started.length > 1) await stopAllJobs(nomadAddr, 20_000, tokens?.nomadManagementToken);
     for (const agent of started.reverse()) await agent.stop();
     await killProcessesUnder(nomadData);
     await unmountUnder(nomadData);
@@ -65,53 +84,48 @@ export async function startDevCluster(options: DevClusterOptions): Promise<DevCl
   };
 
   try {
-    progress(`starting consul on ${consulAddr}`);
-    const consul = AgentProcess.start(
-      "consul",
-      options.consulBin,
-      [
-        "agent",
-        "-dev",
-        "-node",
-        "tagroll-dev",
-        "-bind",
-        "127.0.0.1",
-        "-client",
-        "127.0.0.1",
-        "-http-port",
-        `${cHttp}`,
-        "-dns-port",
-        `${cDns}`,
-        "-grpc-port",
-        `${cGrpc}`,
-        "-serf-lan-port",
-        `${cLan}`,
-        "-serf-wan-port",
-        `${cWan}`,
-        "-server-port",
-        `${cServer}`,
-        "-hcl",
-        "ports { grpc_tls = -1 }",
-        "-hcl",
-        "disable_update_check = true",
-      ],
-      consulLog,
-    );
+    progress(`starting consul on ${consulAddr}${tokens ? " (ACLs on)" : ""}`);
+    const ports = { http: cHttp, dns: cDns, grpc: cGrpc, serfLan: cLan, serfWan: cWan, server: cServer };
+    const aclHcl = tokens ? [consulAclHcl(tokens.consulManagementToken)] : [];
+    const consul = AgentProcess.start("consul", options.consulBin, consulDevArgs(ports, aclHcl), consulLog);
     started.push(consul);
     await waitUntil(consul, timeout, async () => (await getJson(`${consulAddr}/v1/status/leader`)) !== "");
 
+    let acl: ClusterAcl | undefined;
+    if (tokens) {
+      await waitUntil(consul, timeout, () => consulAclReady(consulAddr, tokens.consulManagementToken));
+      const nomadAgentConsulToken = await createConsulToken(
+        consulAddr,
+        tokens.consulManagementToken,
+        "nomad-agent",
+        NOMAD_AGENT_CONSUL_RULES,
+      );
+      acl = { ...tokens, nomadAgentConsulToken };
+    }
+
     const config = join(dir, "nomad.hcl");
-    await writeFile(config, nomadConfig({ nomadData, nHttp, nRpc, nSerf, cHttp, cGrpc }));
-    progress(`starting nomad on ${nomadAddr}`);
+    const acls = acl !== undefined;
+    await writeFile(config, nomadDevConfig({ nomadData, nHttp, nRpc, nSerf, cHttp, cGrpc, acl: acls }));
+    progress(`starting nomad on ${nomadAddr}${acls ? " (ACLs on)" : ""}`);
+    // Through the environment, not nomad.hcl: the agent uses it as its consul.token, and Nomad
+    // 1.11 hands templates of tasks without a Consul workload identity an empty token, so
+    // consul-template falls back to this variable (client/allocrunner/taskrunner/template).
+    const env = acl ? { CONSUL_HTTP_TOKEN: acl.nomadAgentConsulToken } : undefined;
     const nomad = AgentProcess.start(
       "nomad",
       options.nomadBin,
       ["agent", "-dev", "-config", config],
       nomadLog,
+      env,
     );
     started.push(nomad);
-    await waitUntil(nomad, timeout, () => nomadNodeReady(nomadAddr));
-    return { consulAddr, nomadAddr, consulDnsPort: cDns, dir, consulLog, nomadLog, stop };
+    if (acl) {
+      const secret = acl.nomadManagementToken;
+      await waitUntil(nomad, timeout, async () => (await bootstrapNomadAcl(nomadAddr, secret), true));
+    }
+    await waitUntil(nomad, timeout, () => nomadNodeReady(nomadAddr, acl?.nomadManagementToken));
+    const cluster = { consulAddr, nomadAddr, consulDnsPort: cDns, dir, consulLog, nomadLog, stop };
+    return acl ? { ...cluster, acl } : cluster;
   } catch (err) {
     const tails = await Promise.all(
       started.map(async (a) => `--- ${a.name} log (${a.logFile}) ---\n${await a.logTail()}`),
@@ -119,77 +133,4 @@ export async function startDevCluster(options: DevClusterOptions): Promise<DevCl
     await stop();
     throw new Error(`${(err as Error).message}\n${tails.join("\n")}`, { cause: err });
   }
-}
-
-function nomadConfig(
-  p: Record<"nomadData" | "nHttp" | "nRpc" | "nSerf" | "cHttp" | "cGrpc", string | number>,
-) {
-  // Cloud fingerprinters probe 169.254.169.254 and stall start-up on a closed network.
-  return `
-name                 = "tagroll-dev"
-data_dir             = "${p.nomadData}"
-bind_addr            = "127.0.0.1"
-disable_update_check = true
-ports {
-  http = ${p.nHttp}
-  rpc  = ${p.nRpc}
-  serf = ${p.nSerf}
-}
-consul {
-  address      = "127.0.0.1:${p.cHttp}"
-  grpc_address = "127.0.0.1:${p.cGrpc}"
-}
-client {
-  enabled          = true
-  alloc_mounts_dir = "${p.nomadData}/alloc_mounts"
-  options = {
-    "fingerprint.denylist" = "env_aws,env_gce,env_azure,env_digitalocean"
-  }
-}
-plugin "raw_exec" {
-  config {
-    enabled = true
-  }
-}
-`;
-}
-
-async function nomadNodeReady(nomadAddr: string): Promise<boolean> {
-  const nodes = (await getJson(`${nomadAddr}/v1/nodes`)) as Array<{
-    ID: string;
-    Status: string;
-    SchedulingEligibility: string;
-  }>;
-  const node = nodes.find((n) => n.Status === "ready" && n.SchedulingEligibility === "eligible");
-  if (!node) return false;
-  const detail = (await getJson(`${nomadAddr}/v1/node/${node.ID}`)) as {
-    Drivers?: Record<string, { Healthy?: boolean }>;
-  };
-  return detail.Drivers?.raw_exec?.Healthy === true;
-}
-
-async function getJson(url: string): Promise<unknown> {
-  const res = await fetch(url, { signal: AbortSignal.timeout(2_000) });
-  if (!res.ok) throw new Error(`${url}: HTTP ${res.status}`);
-  return res.json();
-}
-
-async function waitUntil(
-  agent: AgentProcess,
-  timeoutMs: number,
-  ready: () => Promise<boolean>,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  let lastError = "not ready";
-  while (Date.now() < deadline) {
-    const exited = agent.exitReason();
-    if (exited) throw new Error(`${exited} during start-up`);
-    try {
-      if (await ready()) return;
-    } catch (err) {
-      lastError = (err as Error).message;
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`${agent.name} not ready after ${timeoutMs} ms (${lastError})`);
 }

@@ -7,10 +7,12 @@ import { runCommand } from "./run-command.js";
  * A dev cluster owns everything that runs under its data dir: stop its jobs through the API,
  * then kill whatever still refers to the data dir and unmount the task dirs Nomad mounted there.
  */
-export async function stopAllJobs(nomadAddr: string, timeoutMs = 20_000): Promise<void> {
+export async function stopAllJobs(nomadAddr: string, timeoutMs = 20_000, token?: string): Promise<void> {
+  // With ACLs on, listing and purging need the management token.
+  const headers: Record<string, string> = token ? { "x-nomad-token": token } : {};
   try {
     const jobs = (await (
-      await fetch(`${nomadAddr}/v1/jobs?namespace=*`, { signal: AbortSignal.timeout(3_000) })
+      await fetch(`${nomadAddr}/v1/jobs?namespace=*`, { headers, signal: AbortSignal.timeout(3_000) })
     ).json()) as Array<{
       ID: string;
       Namespace: string;
@@ -18,13 +20,17 @@ export async function stopAllJobs(nomadAddr: string, timeoutMs = 20_000): Promis
     for (const job of jobs) {
       await fetch(`${nomadAddr}/v1/job/${encodeURIComponent(job.ID)}?purge=true&namespace=${job.Namespace}`, {
         method: "DELETE",
+        headers,
         signal: AbortSignal.timeout(3_000),
       });
     }
     const deadline = Date.now() + timeoutMs;
     while (Date.now() < deadline) {
       const allocs = (await (
-        await fetch(`${nomadAddr}/v1/allocations?namespace=*`, { signal: AbortSignal.timeout(3_000) })
+        await fetch(`${nomadAddr}/v1/allocations?namespace=*`, {
+          headers,
+          signal: AbortSignal.timeout(3_000),
+        })
       ).json()) as Array<{ ClientStatus: string }>;
       if (!allocs.some((a) => a.ClientStatus === "running" || a.ClientStatus === "pending")) return;
       await new Promise((r) => setTimeout(r, 250));

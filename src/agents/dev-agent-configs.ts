@@ -1,0 +1,83 @@
+/** Command lines and config files of the dev agents (dev-cluster.ts starts them). */
+
+export interface ConsulPorts {
+  http: number;
+  dns: number;
+  grpc: number;
+  serfLan: number;
+  serfWan: number;
+  server: number;
+}
+
+/** `consul agent -dev` on loopback only; `extraHcl` adds blocks (the ACL mode's). */
+export function consulDevArgs(ports: ConsulPorts, extraHcl: string[] = []): string[] {
+  return [
+    "agent",
+    "-dev",
+    "-node",
+    "tagroll-dev",
+    "-bind",
+    "127.0.0.1",
+    "-client",
+    "127.0.0.1",
+    "-http-port",
+    `${ports.http}`,
+    "-dns-port",
+    `${ports.dns}`,
+    "-grpc-port",
+    `${ports.grpc}`,
+    "-serf-lan-port",
+    `${ports.serfLan}`,
+    "-serf-wan-port",
+    `${ports.serfWan}`,
+    "-server-port",
+    `${ports.server}`,
+    "-hcl",
+    "ports { grpc_tls = -1 }",
+    "-hcl",
+    "disable_update_check = true",
+    ...extraHcl.flatMap((hcl) => ["-hcl", hcl]),
+  ];
+}
+
+export interface NomadConfigParams {
+  nomadData: string;
+  nHttp: number;
+  nRpc: number;
+  nSerf: number;
+  cHttp: number;
+  cGrpc: number;
+  /** `acl { enabled = true }`; the Consul token comes through the agent's environment. */
+  acl?: boolean;
+}
+
+export function nomadDevConfig(p: NomadConfigParams): string {
+  // Cloud fingerprinters probe 169.254.169.254 and stall start-up on a closed network.
+  return `
+name                 = "tagroll-dev"
+data_dir             = "${p.nomadData}"
+bind_addr            = "127.0.0.1"
+disable_update_check = true
+ports {
+  http = ${p.nHttp}
+  rpc  = ${p.nRpc}
+  serf = ${p.nSerf}
+}
+consul {
+  address      = "127.0.0.1:${p.cHttp}"
+  grpc_address = "127.0.0.1:${p.cGrpc}"
+}
+client {
+  enabled          = true
+  alloc_mounts_dir = "${p.nomadData}/alloc_mounts"
+  options = {
+    "fingerprint.denylist" = "env_aws,env_gce,env_azure,env_digitalocean"
+  }
+}
+plugin "raw_exec" {
+  config {
+    enabled = true
+  }
+}
+${p.acl ? "acl {\n  enabled = true\n}\n" : ""}`;
+}
