@@ -59,4 +59,11 @@ node_prefix "" {
   policy = "read"
 }
 
+# GET /v1/agent/self: the Consul version `tagroll check` reports (without it, check says
+# "version unknown ... refused: HTTP 403"). `tagroll serve` does not call it; drop this block if
+# the token is never used for `tagroll check`. Exercised by test/integration/acl/.
+agent_prefix "" {
+  policy = "read"
+}
+
 # GET /v1/status/leader (readiness probe, /readyz) needs no ACL.
