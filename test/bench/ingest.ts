@@ -1,183 +1,154 @@
-import { randomBytes } from "node:crypto";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { parseArgs } from "node:util";
-import { pino } from "pino";
-import { AgentProcess } from "../src/agents/agent-process.js";
-import { freePorts } from "../src/agents/free-port.js";
-import { CONSUL_PIN } from "../src/agents/pins.js";
-import { resolveBinary } from "../src/agents/resolve-binary.js";
-import { loadConfig } from "../src/config/load-config.js";
-import { systemClock } from "../src/core/clock.js";
-import { createLogger } from "../src/core/logger.js";
-import { startRuntime } from "../src/runtime/runtime.js";
-import { createWebhookToken } from "../src/tokens/webhook-token.js";
+import { systemClock } from "../../src/core/clock.js";
+import { createWebhookToken } from "../../src/tokens/webhook-token.js";
+import { AgentClient } from "./agent-client.js";
+import { BenchChild } from "./bench-child.js";
+import { withBenchCluster, type BenchCluster } from "./bench-cluster.js";
+import { percentile, type Benchmark, type BenchResult } from "./bench-result.js";
+import { startBenchTagroll } from "./bench-tagroll.js";
+import type { LoadResult, LoadTarget } from "./ingest-load.js";
+
+const CONCURRENCY = 8;
+const WARMUP_MS = 1_000;
+const DURATION_MS = 10_000;
+
+interface Workload {
+  label: string;
+  kind: "raw" | "hook";
+  targets: LoadTarget[];
+}
 
 /**
- * Ingest measurement (design, benchmark 2): webhooks/s and p50/p99 latency of
- * `POST /hooks/<token>` → policy-checked CAS write, against a loop of raw Consul KV PUTs on the
- * same agent at the same concurrency. Not a test: it prints figures.
- *
- *   node --import tsx bench/ingest.ts [--concurrency 8] [--seconds 10] [--consul-addr URL]
- *
- * Without --consul-addr it starts a private Consul dev agent (the pinned binary). Phases:
- * raw PUT (one key per worker), webhooks (one service per worker: every push is newer, so every
- * one writes), and webhooks that all target one service (the CAS contention case).
+ * Benchmark 2: webhooks/s and latency of POST /hooks/<token> → CAS write, against raw KV PUTs at the
+ * same concurrency on the same agent. Phases (from the standalone bench/ingest.ts it replaces, now
+ * one of the runner's benchmarks): raw PUT, webhooks with one service per client (every push is
+ * newer, so every one writes), raw PUT again (noise check), webhooks all for one service (CAS
+ * contention). The clients run in their own process, not on tagroll's event loop.
  */
+export const ingestBenchmark: Benchmark = {
+  id: "ingest",
+  title: "2. Ingest: webhooks → CAS write vs. raw Consul KV PUT",
+  run: async ({ say }) => withBenchCluster("ingest", say, (cluster) => measure(cluster, say)),
+};
 
-const { values } = parseArgs({
-  options: {
-    concurrency: { type: "string", default: "8" },
-    seconds: { type: "string", default: "10" },
-    "consul-addr": { type: "string" },
-  },
-});
-const CONCURRENCY = Number(values.concurrency);
-const SECONDS = Number(values.seconds);
-
-interface Phase {
-  name: string;
-  requests: number;
-  errors: number;
-  seconds: number;
-  latencies: number[];
-}
-
-/** `CONCURRENCY` loops calling `once(worker, n)` until the time is up; latency of each call. */
-async function drive(name: string, once: (worker: number, n: number) => Promise<boolean>): Promise<Phase> {
-  const latencies: number[] = [];
-  let errors = 0;
-  const started = performance.now();
-  const until = started + SECONDS * 1000;
-  await Promise.all(
-    Array.from({ length: CONCURRENCY }, async (_, worker) => {
-      for (let n = 1; performance.now() < until; n++) {
-        const t0 = performance.now();
-        const ok = await once(worker, n).catch(() => false);
-        latencies.push(performance.now() - t0);
-        if (!ok) errors++;
-      }
-    }),
-  );
-  return {
-    name,
-    requests: latencies.length,
-    errors,
-    seconds: (performance.now() - started) / 1000,
-    latencies,
-  };
-}
-
-const quantile = (sorted: number[], q: number) =>
-  sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? NaN;
-
-function summary(p: Phase) {
-  const sorted = [...p.latencies].sort((a, b) => a - b);
-  return { ...p, rate: p.requests / p.seconds, p50: quantile(sorted, 0.5), p99: quantile(sorted, 0.99) };
-}
-
-async function startConsul(dir: string): Promise<{ addr: string; stop(): Promise<void> }> {
-  const consul = await resolveBinary(CONSUL_PIN, { progress: (line) => console.error(`[bench] ${line}`) });
-  const [http, lan, wan, server] = (await freePorts(4)) as [number, number, number, number];
-  const ports = ["-http-port", `${http}`, "-serf-lan-port", `${lan}`, "-serf-wan-port", `${wan}`];
-  const args = [
-    "agent",
-    "-dev",
-    "-bind",
-    "127.0.0.1",
-    "-client",
-    "127.0.0.1",
-    ...ports,
-    "-server-port",
-    `${server}`,
-  ];
-  const quiet = ["-dns-port", "-1", "-grpc-port", "-1", "-hcl", "ports { grpc_tls = -1 }"];
-  const agent = AgentProcess.start("consul", consul.path, [...args, ...quiet], join(dir, "consul.log"));
-  const addr = `http://127.0.0.1:${http}`;
-  for (let i = 0; i < 200; i++) {
-    const leader = await fetch(`${addr}/v1/status/leader`).then(
-      (r) => r.json() as Promise<string>,
-      () => "",
-    );
-    if (leader) return { addr, stop: () => agent.stop() };
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  await agent.stop();
-  throw new Error(`consul did not elect a leader: ${await agent.logTail()}`);
-}
-
-async function main(): Promise<void> {
-  const dir = await mkdtemp(join(tmpdir(), "tagroll-bench-ingest-"));
-  const given = values["consul-addr"];
-  const consul = given ? { addr: given, stop: async () => {} } : await startConsul(dir);
-  const services = Array.from({ length: CONCURRENCY }, (_, i) => `bench-${i}`);
-  const yaml = [
-    "services:",
-    ...services.map((s) => `  - { name: ${s}, image: acme/${s}, policy: { order: numeric } }`),
-    "  - { name: bench-shared, image: acme/bench-shared }",
-  ].join("\n");
-  const config = loadConfig({
-    flags: { config: "/bench/tagroll.yaml", host: "127.0.0.1", coordinator: false },
-    env: { TAGROLL_SIGNING_KEYS: `k1:${randomBytes(32).toString("base64")}`, CONSUL_HTTP_ADDR: consul.addr },
-    readFile: (path) => (path === "/bench/tagroll.yaml" ? yaml : undefined),
+async function measure(cluster: BenchCluster, say: (line: string) => void): Promise<BenchResult> {
+  const names = Array.from({ length: CONCURRENCY }, (_, i) => `ing-${i}`);
+  const yaml =
+    "services:\n" +
+    [...names, "ing-shared"]
+      .map((name) => `  - name: ${name}\n    image: acme/${name}\n    policy:\n      order: numeric\n`)
+      .join("");
+  const tagroll = await startBenchTagroll({
+    consulAddr: cluster.consulAddr,
+    nomadAddr: cluster.nomadAddr,
+    yaml,
+    coordinator: false,
+    logFile: join(cluster.artifacts, "tagroll-ingest.log"),
   });
-  // Logs at info, as `tagroll serve` runs, written to /dev/null instead of a terminal.
-  const log = createLogger({
-    level: "info",
-    destination: pino.destination({ dest: "/dev/null", sync: false }),
-  });
-  const runtime = await startRuntime({ config: { ...config, server: { ...config.server, port: 0 } }, log });
-  const hook = async (service: string) => {
-    const { token } = await createWebhookToken(config.keys, config.activeKeyId, service, systemClock);
-    return `${runtime.url}/hooks/${token}`;
-  };
-  const urls = await Promise.all(services.map(hook));
-  const sharedUrl = await hook("bench-shared");
-  const post = async (url: string, image: string, tag: string) => {
-    const body = JSON.stringify({ image, tag });
-    const res = await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body });
-    await res.arrayBuffer();
-    return res.status === 202;
-  };
-  const put = async (key: string, value: string) => {
-    const res = await fetch(`${consul.addr}/v1/kv/${key}`, { method: "PUT", body: value });
-    return (await res.text()).trim() === "true";
-  };
-
+  const child = new BenchChild("./ingest-load.ts");
   try {
-    // Warm-up: connections, JIT, Consul's first writes. Later tags are all above these.
-    await drive("warm-up", (w, n) => post(urls[w] ?? "", `acme/bench-${w}`, `${n}`));
-    const base = 1_000_000;
-    const phases = [
-      await drive("raw Consul KV PUT", (w, n) => put(`bench-raw/${w}`, `${n}`)),
-      await drive("POST /hooks → CAS write", (w, n) => post(urls[w] ?? "", `acme/bench-${w}`, `${base + n}`)),
-      await drive("POST /hooks, one service", (w, n) => post(sharedUrl, "acme/bench-shared", `t${w}-${n}`)),
-    ].map(summary);
-
-    console.log(
-      `concurrency ${CONCURRENCY}, ${SECONDS} s per phase, Consul ${consul.addr}, node ${process.version}\n`,
-    );
-    console.log("| phase | requests | failed | per second | p50 ms | p99 ms |");
-    console.log("|---|---:|---:|---:|---:|---:|");
-    for (const p of phases) {
-      const cells = [p.name, p.requests, p.errors, p.rate.toFixed(0), p.p50.toFixed(2), p.p99.toFixed(2)];
-      console.log(`| ${cells.join(" | ")} |`);
+    const { config, runtime } = tagroll;
+    const token = async (name: string) =>
+      (await createWebhookToken(config.keys, config.activeKeyId, name, systemClock)).token;
+    const hook = async (name: string): Promise<LoadTarget> => ({
+      origin: runtime.url,
+      path: `/hooks/${await token(name)}`,
+      method: "POST",
+      contentType: "application/json",
+      body: `{"image":"acme/${name}","tag":"{n}"}`,
+    });
+    const raw = (i: number): LoadTarget => ({
+      origin: cluster.consulAddr,
+      path: `/v1/kv/configs/raw-${i}/IMAGE_TAG`,
+      method: "PUT",
+      body: "{n}",
+    });
+    const rawPut: Workload = {
+      label: "raw Consul KV PUT",
+      kind: "raw",
+      targets: names.map((_, i) => raw(i)),
+    };
+    const workloads: Workload[] = [
+      rawPut,
+      {
+        label: "tagroll POST /hooks (one service per client)",
+        kind: "hook",
+        targets: await Promise.all(names.map(hook)),
+      },
+      rawPut,
+      {
+        label: "tagroll POST /hooks (all clients, one service)",
+        kind: "hook",
+        targets: await Promise.all(names.map(() => hook("ing-shared"))),
+      },
+    ];
+    let next = 1;
+    const results: Array<[Workload, LoadResult, number[]]> = [];
+    for (const workload of workloads) {
+      say(`${workload.label}: ${CONCURRENCY} concurrent, ${DURATION_MS / 1000} s`);
+      const spec = { targets: workload.targets, warmupMs: WARMUP_MS, durationMs: DURATION_MS, startAt: next };
+      const writesBefore = tagroll.kvWriteMs.length;
+      const result = await child.ask<LoadResult>({ type: "run", spec }, "done");
+      next = result.next;
+      results.push([workload, result, tagroll.kvWriteMs.slice(writesBefore)]);
     }
-    const [raw, hooks] = phases as [ReturnType<typeof summary>, ReturnType<typeof summary>];
-    console.log(
-      `\nwebhooks/s ÷ raw PUTs/s = ${(hooks.rate / raw.rate).toFixed(3)}; ` +
-        `latency p50 ${(hooks.p50 / raw.p50).toFixed(1)}×, p99 ${(hooks.p99 / raw.p99).toFixed(1)}× the raw PUT's`,
-    );
+    const lastTag = await new AgentClient(cluster.consulAddr, cluster.nomadAddr)
+      .consulJson<Array<{ Value: string }>>("/v1/kv/configs/ing-0/IMAGE_TAG")
+      .then((r) => Buffer.from(r[0]?.Value ?? "", "base64").toString());
+    return table(results, lastTag);
   } finally {
-    await runtime.close();
-    // Consul's recursive delete is a prefix match: this clears every bench service's keys.
-    for (const prefix of ["bench-raw/", "configs/bench-", "tagroll/history/bench-"]) {
-      await fetch(`${consul.addr}/v1/kv/${prefix}?recurse`, { method: "DELETE" }).catch(() => {});
-    }
-    await consul.stop();
-    await rm(dir, { recursive: true, force: true });
+    await child.stop();
+    await tagroll.close();
   }
 }
 
-await main();
+function table(results: Array<[Workload, LoadResult, number[]]>, lastTag: string): BenchResult {
+  const rps = (r: LoadResult) => (r.count * 1000) / r.elapsedMs;
+  const raws = results.filter(([w]) => w.kind === "raw").map(([, r]) => rps(r));
+  const rawMean = raws.reduce((a, b) => a + b, 0) / raws.length;
+  const rows = results.map(([w, r, writes]) => [
+    w.label,
+    `${CONCURRENCY}`,
+    `${r.count}`,
+    rps(r).toFixed(0),
+    percentile(r.latenciesMs, 50).toFixed(1),
+    percentile(r.latenciesMs, 99).toFixed(1),
+    Object.entries(r.statuses)
+      .map(([status, n]) => `${status}×${n}`)
+      .join(", "),
+    (rps(r) / rawMean).toFixed(3),
+    w.kind === "hook" ? percentile(writes, 50).toFixed(1) : "–",
+  ]);
+  return {
+    table: {
+      headers: [
+        "workload",
+        "concurrency",
+        "requests",
+        "req/s",
+        "p50 (ms)",
+        "p99 (ms)",
+        "answers",
+        "ratio to raw PUT",
+        "p50 read + CAS write (ms)",
+      ],
+      rows,
+    },
+    notes: [
+      `Closed loops: ${CONCURRENCY} concurrent clients with keep-alive connections (undici Pool), run in a ` +
+        `separate Node process; ${WARMUP_MS / 1000} s warm-up, then ${DURATION_MS / 1000} s measured; in order ` +
+        "top to bottom on the same Consul dev agent. Ratio: req/s over the mean of the two raw PUT runs.",
+      "Raw PUT: `PUT /v1/kv/configs/raw-<i>/IMAGE_TAG` with a rising number, one key per client.",
+      "tagroll: in-process `startRuntime` (coordinator disabled, so only the ingress runs), generic JSON body " +
+        '`{"image":"acme/<service>","tag":"<n>"}` with a rising number, services with `order: numeric`. Each ' +
+        "webhook verifies the HS256 token, reads the revocation key, reads the desired key and CAS-writes it, then " +
+        "appends to the capped history (read + CAS write): about five Consul round trips per webhook, against one " +
+        "for the raw PUT. 202 = written; 200 = accepted but not written (in the one-service row most pushes lose " +
+        "the race to a higher tag sent concurrently and are refused as downgrades — the policy working).",
+      "p50 read + CAS write: tagroll's own timing (IngressObserver `kvWriteMs`) of the desired-key read and CAS " +
+        "write inside each written webhook, so the rest of the latency is token check, revocation read, history " +
+        "append, HTTP and queueing.",
+      `After the runs configs/ing-0/IMAGE_TAG holds \`${lastTag}\` (a webhook-written value).`,
+    ],
+  };
+}

@@ -1,0 +1,56 @@
+import { mkdir } from "node:fs/promises";
+import { join } from "node:path";
+import { startDevCluster, type DevCluster } from "../../src/agents/dev-cluster.js";
+import { CONSUL_PIN, NOMAD_PIN } from "../../src/agents/pins.js";
+import { resolveBinary } from "../../src/agents/resolve-binary.js";
+
+export interface BenchCluster extends DevCluster {
+  consulBin: string;
+  nomadBin: string;
+  consulVersion: string;
+  nomadVersion: string;
+  /** Where this benchmark keeps its logs (agents, tagroll, HAProxy). */
+  artifacts: string;
+}
+
+/**
+ * Private Consul + Nomad dev agents for one benchmark (not the test globalSetup's), so a
+ * benchmark never shares an agent with the integration tests or with another benchmark — the
+ * scale benchmark in particular opens enough connections to crowd out anything else on the agent.
+ */
+export async function startBenchCluster(name: string, say: (line: string) => void): Promise<BenchCluster> {
+  const consul = await resolveBinary(CONSUL_PIN, { progress: say });
+  const nomad = await resolveBinary(NOMAD_PIN, { progress: say });
+  const artifacts = join(process.cwd(), "test-artifacts", "bench", `${name}-${Date.now()}`);
+  await mkdir(artifacts, { recursive: true });
+  const cluster = await startDevCluster({
+    consulBin: consul.path,
+    nomadBin: nomad.path,
+    dir: artifacts,
+    keepLogs: true,
+    progress: say,
+  });
+  return {
+    ...cluster,
+    consulBin: consul.path,
+    nomadBin: nomad.path,
+    consulVersion: consul.version,
+    nomadVersion: nomad.version,
+    artifacts,
+  };
+}
+
+/** Runs `body` against a fresh cluster and always stops the agents afterwards. */
+export async function withBenchCluster<T>(
+  name: string,
+  say: (line: string) => void,
+  body: (cluster: BenchCluster) => Promise<T>,
+): Promise<T> {
+  const cluster = await startBenchCluster(name, say);
+  say(`agents up: consul ${cluster.consulAddr}, nomad ${cluster.nomadAddr}, logs ${cluster.artifacts}`);
+  try {
+    return await body(cluster);
+  } finally {
+    await cluster.stop();
+  }
+}

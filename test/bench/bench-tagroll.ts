@@ -1,0 +1,120 @@
+import { randomBytes } from "node:crypto";
+import { join } from "node:path";
+import { pino } from "pino";
+import { loadConfig } from "../../src/config/load-config.js";
+import type { TagrollConfig } from "../../src/config/types.js";
+import { createLogger } from "../../src/core/logger.js";
+import { observeAll, type CoordinatorEvent } from "../../src/coordinator/rollout-observer.js";
+import { startRuntime, type Runtime } from "../../src/runtime/runtime.js";
+import { TimedRestarts, type RestartCall } from "./timed-restarts.js";
+import { waitFor } from "../helpers/cluster.js";
+
+const CONFIG_PATH = "/bench/tagroll.yaml";
+
+export interface BenchTagrollOptions {
+  consulAddr: string;
+  nomadAddr: string;
+  /** The configuration file's text, read through the real loadConfig (as `tagroll dev` does). */
+  yaml: string;
+  coordinator: boolean;
+  logFile: string;
+}
+
+/** A coordinator event and the wall-clock time the benchmark saw it. */
+export interface SeenEvent {
+  wall: number;
+  event: CoordinatorEvent;
+}
+
+export interface BenchTagroll {
+  runtime: Runtime;
+  config: TagrollConfig;
+  events: SeenEvent[];
+  /** The ingress's own timing of each written webhook: read + CAS write until Consul acknowledged. */
+  kvWriteMs: number[];
+  /** Every restart request the coordinator issued, through RuntimeOptions.wrapNomad. */
+  restarts: RestartCall[];
+  /**
+   * Waits until `tagroll/rollouts/<service>` records `value` as done — how a first sight (adopted,
+   * no event) or a finished rollout shows.
+   */
+  settled(service: string, value: string, timeoutMs?: number): Promise<void>;
+  /** Waits for the rollout of `service` to `value` to finish; returns the finish event's time. */
+  finished(service: string, value: string, timeoutMs?: number): Promise<SeenEvent>;
+  close(): Promise<void>;
+}
+
+/** The configuration `tagroll serve` would build from this YAML and the standard variables. */
+export function benchConfig(
+  o: Pick<BenchTagrollOptions, "consulAddr" | "nomadAddr" | "yaml" | "coordinator">,
+) {
+  const config = loadConfig({
+    flags: { config: CONFIG_PATH, host: "127.0.0.1", coordinator: o.coordinator },
+    env: {
+      TAGROLL_SIGNING_KEYS: `bench:${randomBytes(32).toString("base64")}`,
+      CONSUL_HTTP_ADDR: o.consulAddr,
+      NOMAD_ADDR: o.nomadAddr,
+    },
+    cwd: "/bench",
+    readFile: (path) => (path === CONFIG_PATH ? o.yaml : undefined),
+  });
+  // An ephemeral port: the schema wants 1-65535, and a fixed one could collide on a shared machine.
+  return { ...config, server: { ...config.server, port: 0 } } satisfies TagrollConfig;
+}
+
+/** tagroll in this process through the real startRuntime, logging to a file, recording events. */
+export async function startBenchTagroll(o: BenchTagrollOptions): Promise<BenchTagroll> {
+  const config = benchConfig(o);
+  const events: SeenEvent[] = [];
+  const kvWriteMs: number[] = [];
+  const restarts: RestartCall[] = [];
+  const log = createLogger({
+    level: "info",
+    destination: pino.destination({ dest: o.logFile, mkdir: true }),
+  });
+  const runtime = await startRuntime({
+    config,
+    log,
+    observers: [observeAll((event) => events.push({ wall: Date.now(), event }))],
+    ingressObserver: {
+      onWebhook: (seen) => void (seen.kvWriteMs !== undefined && kvWriteMs.push(seen.kvWriteMs)),
+    },
+    wrapNomad: (nomad) => new TimedRestarts(nomad, restarts),
+  });
+  const finished = (service: string, value: string, timeoutMs = 240_000) =>
+    waitFor(
+      `rollout of ${service} to ${value}`,
+      async () =>
+        events.find(
+          ({ event }) =>
+            event.type === "rollout-finished" && event.service === service && event.value === value,
+        ),
+      { timeoutMs, intervalMs: 50 },
+    );
+  const settled = async (service: string, value: string, timeoutMs = 60_000) => {
+    await waitFor(
+      `${service} to settle on ${value}`,
+      async () => {
+        const entry = await runtime.kv.get(`tagroll/rollouts/${service}`);
+        const record = entry && (JSON.parse(entry.value) as { value?: string; status?: string });
+        return record?.value === value && record.status !== "running" && record.status !== "reverting";
+      },
+      { timeoutMs, intervalMs: 100 },
+    );
+  };
+  return { runtime, config, events, kvWriteMs, restarts, settled, finished, close: () => runtime.close() };
+}
+
+/** tagroll with the coordinator on and one service, `name`, whose jobs opt in by meta (the demo job). */
+export function startTagrollFor(
+  cluster: { consulAddr: string; nomadAddr: string; artifacts: string },
+  name: string,
+): Promise<BenchTagroll> {
+  return startBenchTagroll({
+    consulAddr: cluster.consulAddr,
+    nomadAddr: cluster.nomadAddr,
+    yaml: `services:\n  - name: ${name}\n    image: acme/${name}\n    policy:\n      order: none\n`,
+    coordinator: true,
+    logFile: join(cluster.artifacts, `tagroll-${name}.log`),
+  });
+}

@@ -1,0 +1,103 @@
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
+import { AgentClient } from "./agent-client.js";
+import type { BenchCluster } from "./bench-cluster.js";
+import { startTagrollFor, type BenchTagroll } from "./bench-tagroll.js";
+import { startHaproxy } from "./haproxy.js";
+import { startOpenLoopLoad, type LoadReport } from "./open-loop-load.js";
+import { sleep, waitFor } from "../helpers/cluster.js";
+
+const execFileAsync = promisify(execFile);
+
+export type DowntimeVariant = "restart" | "cli" | "tagroll";
+
+export interface DowntimeRun {
+  variant: DowntimeVariant;
+  startupDelayMs: number;
+  load: LoadReport;
+  /** KV write → every allocation serves the new tag, passes its checks and is UP in HAProxy. */
+  rolloutMs: number;
+}
+
+export const COUNT = 3;
+export const RATE = 100;
+const SETTLE_MS = 3_000;
+
+/**
+ * One variant on a fresh count-3 demo job behind a fresh HAProxy: open-loop load through HAProxy,
+ * then the tag changes from v1 to v2 the variant's way, then the load runs on until every
+ * allocation serves v2 and is back in HAProxy's pool, plus a few seconds.
+ */
+export async function runDowntimeVariant(
+  cluster: BenchCluster,
+  variant: DowntimeVariant,
+  startupDelayMs: number,
+  trial: number,
+  say: (line: string) => void,
+): Promise<DowntimeRun> {
+  const client = new AgentClient(cluster.consulAddr, cluster.nomadAddr);
+  const name = `dt-${variant}-${startupDelayMs}-${trial}`;
+  const key = `configs/${name}/IMAGE_TAG`;
+  await client.deployDemo(name, "v1", {
+    count: COUNT,
+    changeMode: variant === "restart" ? "restart" : "noop",
+    startupDelayMs,
+  });
+  let tagroll: BenchTagroll | undefined;
+  const haproxy = await startHaproxy({
+    service: name,
+    consulDnsPort: cluster.consulDnsPort,
+    dir: cluster.artifacts,
+  });
+  try {
+    await client.waitForDeployment(name);
+    await waitFor("HAProxy to see every instance", async () => (await haproxy.upServers()) === COUNT);
+    if (variant === "tagroll") {
+      tagroll = await startTagrollFor(cluster, name);
+      await tagroll.settled(name, "v1");
+    }
+    say(`${name}: load at ${RATE} req/s through HAProxy, then v1 → v2`);
+    const load = startOpenLoopLoad(haproxy.url, RATE);
+    await sleep(SETTLE_MS);
+    const writtenAt = Date.now();
+    await client.kvPut(key, "v2");
+    if (variant === "cli") await nomadJobRestart(cluster, name);
+    if (tagroll) await tagroll.finished(name, "v2");
+    await client.waitForTag(name, COUNT, "v2");
+    await waitFor("HAProxy to see every instance again", async () => (await haproxy.upServers()) === COUNT, {
+      timeoutMs: 60_000,
+      intervalMs: 50,
+    });
+    const rolloutMs = Date.now() - writtenAt;
+    await sleep(SETTLE_MS);
+    const report = await load.stop();
+    say(
+      `${name}: ${report.failed}/${report.total} failed, longest error window ${report.longestErrorWindowMs} ms`,
+    );
+    return { variant, startupDelayMs, load: report, rolloutMs };
+  } finally {
+    await tagroll?.close();
+    await haproxy.stop();
+    await client.purgeJob(name);
+  }
+}
+
+/** What an operator types after `consul kv put`: Nomad's own batched in-place restart. */
+async function nomadJobRestart(cluster: BenchCluster, job: string): Promise<void> {
+  const args = [
+    "job",
+    "restart",
+    `-address=${cluster.nomadAddr}`,
+    "-batch-size=1",
+    "-on-error=fail",
+    "-no-color",
+    job,
+  ];
+  await execFileAsync(cluster.nomadBin, args, { timeout: 300_000 }).catch(
+    (err: Error & { stdout?: string }) => {
+      // The CLI prints its errors ("Deployment … is running") on stdout.
+      const said = `${err.stdout ?? ""}`.replace(/\s+/g, " ").trim();
+      throw new Error(`nomad ${args.join(" ")} failed: ${said || err.message}`);
+    },
+  );
+}

@@ -1,0 +1,118 @@
+import { withBenchCluster } from "./bench-cluster.js";
+import { median, ms, type Benchmark, type BenchResult } from "./bench-result.js";
+import {
+  COUNT,
+  RATE,
+  runDowntimeVariant,
+  type DowntimeRun,
+  type DowntimeVariant,
+} from "./downtime-variant.js";
+import { haproxyVersion } from "./haproxy.js";
+
+const VARIANTS: Array<[DowntimeVariant, string]> = [
+  ["restart", '(a) template `change_mode = "restart"`'],
+  ["cli", "(b) `nomad job restart -batch-size=1`"],
+  ["tagroll", "(c) tagroll"],
+];
+
+/** 0: the demo app listens at once; 2000: it listens 2 s after its process starts, like a real app. */
+const STARTUP_DELAYS = [0, 2_000];
+/** Nomad's template splay is random, so one run of (a) says little; every variant runs this often. */
+const TRIALS = 3;
+
+/** Benchmark 1 (design: "Benchmarks"): failed requests through HAProxy while the tag changes. */
+export const downtimeBenchmark: Benchmark = {
+  id: "downtime",
+  title: "1. Downtime during a rollout",
+  run: async ({ say }) =>
+    withBenchCluster("downtime", say, async (cluster): Promise<BenchResult> => {
+      const runs = new Map<string, Array<DowntimeRun | Error>>();
+      // Trials outermost, so the variants interleave and share the machine's noise alike.
+      for (let trial = 1; trial <= TRIALS; trial++) {
+        for (const startupDelayMs of STARTUP_DELAYS) {
+          for (const [variant] of VARIANTS) {
+            const result = await runDowntimeVariant(cluster, variant, startupDelayMs, trial, say).catch(
+              (err: Error) => err,
+            );
+            const key = `${variant}/${startupDelayMs}`;
+            runs.set(key, [...(runs.get(key) ?? []), result]);
+          }
+        }
+      }
+      const rows: string[][] = [];
+      const problems: string[] = [];
+      for (const startupDelayMs of STARTUP_DELAYS) {
+        for (const [variant, label] of VARIANTS) {
+          const all = runs.get(`${variant}/${startupDelayMs}`) ?? [];
+          for (const err of all.filter((r): r is Error => r instanceof Error)) {
+            problems.push(
+              `- ${label}, start-up ${startupDelayMs} ms: a trial did not complete — ${err.message}`,
+            );
+          }
+          rows.push(
+            row(
+              label,
+              startupDelayMs,
+              all.filter((r): r is DowntimeRun => !(r instanceof Error)),
+            ),
+          );
+        }
+      }
+      return { table: { headers: HEADERS, rows }, notes: [...(await notes()), ...problems] };
+    }),
+};
+
+const HEADERS = [
+  "variant",
+  "app start-up (ms)",
+  "failed, per trial",
+  "failed / total",
+  "longest error window (ms), max",
+  "rollout (ms), median",
+  "errors seen",
+];
+
+function row(label: string, startupDelayMs: number, runs: DowntimeRun[]): string[] {
+  if (runs.length === 0) return [label, `${startupDelayMs}`, "did not run", "–", "–", "–", "–"];
+  const failed = runs.reduce((n, r) => n + r.load.failed, 0);
+  const total = runs.reduce((n, r) => n + r.load.total, 0);
+  return [
+    label,
+    `${startupDelayMs}`,
+    runs.map((r) => r.load.failed).join(", "),
+    `${failed} / ${total} (${((100 * failed) / total).toFixed(2)} %)`,
+    ms(Math.max(...runs.map((r) => r.load.longestErrorWindowMs))),
+    ms(median(runs.map((r) => r.rolloutMs))),
+    [...new Set(runs.flatMap((r) => r.load.errors))].join(", ") || "–",
+  ];
+}
+
+async function notes(): Promise<string[]> {
+  return [
+    `Each trial of each variant is a fresh count-${COUNT} demo job (deploy/demo/demo.nomad.hcl: raw_exec, ` +
+      'task-level service with an HTTP check every 1 s, `shutdown_delay = "2s"`, update `max_parallel = 1`, ' +
+      '`min_healthy_time = "2s"`), waited on until its deployment is successful, behind a fresh HAProxy ' +
+      `${await haproxyVersion()} (Debian) that finds the instances with ` +
+      "`server-template … _<service>._tcp.service.consul resolvers consul` against the dev Consul's DNS port. " +
+      "HAProxy settings, identical for every row: `check inter 500ms fall 1 rise 2`, `option redispatch`, " +
+      "`retries 3`, `resolve-prefer ipv4`, `hold valid 1s`, `hold obsolete 0s`, `timeout resolve 500ms`, " +
+      "and `resolve-opts allow-dup-ip` (every instance listens on 127.0.0.1, and HAProxy otherwise keeps only " +
+      "one server per address). The file is written next to the agent logs (`haproxy-<service>.cfg`). " +
+      `${TRIALS} trials per row, the variants interleaved.`,
+    `Load: ${RATE} GET/s open loop (sent on schedule regardless of answers), each on a new connection ` +
+      "(`Connection: close`), 5 s timeout; a failure is a connection error, timeout or non-200 (HAProxy answers " +
+      "503 when it has no server left, 502 when one dies mid-answer). The load starts 3 s before the KV write " +
+      "and stops 3 s after the rollout ends.",
+    "Longest error window: the longest run of consecutive failed requests (no success in between, by send " +
+      "time), from the first one's start to the last one's end.",
+    "Rollout: KV write → every allocation serves v2, passes its Consul check and is UP in HAProxy again.",
+    '(a) registers the job with `change_mode = "restart"` and writes the key (Nomad restarts each allocation ' +
+      'after the template wait and a random splay of up to 5 s). (b) registers it with `change_mode = "noop"`, ' +
+      "writes the key, then runs `nomad job restart -batch-size=1 -on-error=fail` (the nomad binary against the " +
+      'dev agent; it moves to the next allocation once the task runs again). (c) registers it with `change_mode = "noop"` ' +
+      "and runs tagroll in-process (startRuntime, coordinator on), which rolls the change out on its own: drain " +
+      "(Consul maintenance + shutdown_delay), restart, wait for the check to pass for min_healthy_time, next.",
+    "App start-up 2000 ms: the demo app opens its port 2 s after its process starts (`STARTUP_DELAY_MS`), as " +
+      "an application that loads before it listens would.",
+  ];
+}
