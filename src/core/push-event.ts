@@ -1,13 +1,6 @@
 /** Where a push notification came from; one parser per source lives in `src/webhooks/parsers/`. */
 export type PushSource =
-  | "dockerhub"
-  | "distribution"
-  | "ghcr"
-  | "harbor"
-  | "quay"
-  | "acr"
-  | "jfrog"
-  | "generic";
+  "dockerhub" | "distribution" | "ghcr" | "harbor" | "quay" | "acr" | "jfrog" | "generic";
 
 /** The one shape every registry payload is mapped onto (design: "Ingress"). */
 export interface PushEvent {
