@@ -10,8 +10,11 @@ import { planFresh, planRevert, planSupersede, type GroupListing } from "./rollo
 import { phaseValue, type RolloutRecord, type RolloutStatus } from "./rollout-record.js";
 import type { RolloutRecords } from "./rollout-records.js";
 import { runPhase, type PhaseResult } from "./rollout-phase.js";
-import { DEFAULT_TIMING, retrying, type EngineTiming, type StepContext } from "./step-context.js";
+import { DEFAULT_TIMING, Deadline, retrying, type EngineTiming, type StepContext } from "./step-context.js";
 import { resolveTargets, type GroupTarget } from "./targets.js";
+
+/** How often a plan waiting for starting allocations looks again. */
+const PENDING_POLL_MS = 1_000;
 
 /** Result of writing the previous value back: not written when someone changed the key meanwhile. */
 export type RevertWrite = { written: true } | { written: false; current: string | undefined };
@@ -164,11 +167,26 @@ export class RolloutEngine {
     this.o.logger.info({ service: record.service, from, to: latest }, "rollout superseded by a newer value");
   }
 
+  /**
+   * The running allocations of each target, once none is still pending. An allocation that is
+   * starting while the plan is made may already have rendered the old value, and it would be
+   * left out of a plan of running ones: a job just registered or scaled would end the rollout
+   * with allocations on the old value (seen with `tagroll dev`). Waiting for it, bounded by the
+   * group's healthy deadline, puts it in the plan; restarting it once more is safe.
+   */
   private async list(ctx: StepContext, targets: GroupTarget[]): Promise<GroupListing[]> {
     return Promise.all(
       targets.map(async (target) => {
-        const allocs = await retrying(ctx, () => this.o.nomad.jobAllocations(target.jobId, target.scope));
-        return { target, running: allocs.filter((a) => isRunning(a) && a.TaskGroup === target.group) };
+        const deadline = new Deadline(this.o.clock.now() + target.params.healthyDeadlineMs);
+        for (;;) {
+          const allocs = await retrying(ctx, () => this.o.nomad.jobAllocations(target.jobId, target.scope));
+          const group = allocs.filter((a) => a.TaskGroup === target.group);
+          const starting = group.filter((a) => a.DesiredStatus === "run" && a.ClientStatus === "pending");
+          if (starting.length === 0 || deadline.passed(this.o.clock.now())) {
+            return { target, running: group.filter((a) => isRunning(a)) };
+          }
+          await this.o.clock.sleep(PENDING_POLL_MS, ctx.signal);
+        }
       }),
     );
   }

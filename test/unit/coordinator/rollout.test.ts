@@ -164,6 +164,25 @@ describe("rollout engine (fake Nomad/Consul, virtual time)", () => {
     expect(h.nomad.served("web")).toEqual(["v2", "v2", "v2", "v2", "v2"]);
   });
 
+  it("waits for an allocation still starting on the old value and moves it too", async () => {
+    h = await started(new Harness());
+    h.coordinator([serviceConfig("web")]);
+    await h.finished("web", "v1");
+    // One allocation is still starting (its template already rendered v1) when v2 is written.
+    const starting = h.nomad.live("web")[0]!;
+    starting.clientStatus = "pending";
+    starting.state = "pending";
+    await h.put(KEY, "v2");
+    await h.clock.sleep(5_000);
+    expect(h.nomad.restarts).toEqual([]);
+    starting.clientStatus = "running";
+    starting.state = "running";
+    const record = await h.finished("web", "v2");
+    expect(record.status).toBe("succeeded");
+    expect(h.nomad.restarts.map((r) => r.allocId)).toContain(starting.id);
+    expect(h.nomad.served("web")).toEqual(["v2", "v2", "v2"]);
+  });
+
   it("drops allocations that go away during the rollout", async () => {
     h = await started(new Harness());
     h.coordinator([serviceConfig("web")]);
