@@ -56,6 +56,8 @@ export function registerDevCommand(program: Command): void {
           log: createLogger({ level: config.logLevel }),
           observers: [observeAll((event) => say(formatEvent(event)))],
         });
+        say("waiting for the 3 demo allocations to pass their health checks");
+        await waitForPassing(() => runtime!.health.passingInstances("demo"), 3, 120_000);
         const { token } = await issueWebhookToken({
           keys: config.keys,
           activeKid: config.activeKeyId,
@@ -82,4 +84,18 @@ export function registerDevCommand(program: Command): void {
         await shutdown(1);
       }
     });
+}
+
+/** Waits until `count` instances pass their checks, so the printed curl meets a settled job. */
+async function waitForPassing(
+  passing: () => Promise<unknown[]>,
+  count: number,
+  timeoutMs: number,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while ((await passing().catch(() => [])).length < count) {
+    if (Date.now() > deadline)
+      throw new Error(`the demo job did not get ${count} healthy allocations in time`);
+    await new Promise((r) => setTimeout(r, 500));
+  }
 }
