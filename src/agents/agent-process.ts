@@ -33,8 +33,10 @@ export class AgentProcess {
       detached: true,
       ...(env ? { env: { ...process.env, ...env } } : {}),
     });
-    child.stdout?.pipe(log);
-    child.stderr?.pipe(log);
+    // Two sources into one file: neither may end it, or the other writes after the end.
+    child.stdout?.pipe(log, { end: false });
+    child.stderr?.pipe(log, { end: false });
+    child.once("close", () => log.end());
     return new AgentProcess(name, logFile, child);
   }
 
