@@ -6,6 +6,8 @@ import type { NomadApi } from "../../../src/nomad/nomad-api.js";
 export interface RestartCall {
   allocId: string;
   at: number;
+  /** Whether Nomad answered the request (undefined while in flight). */
+  ok?: boolean;
 }
 
 export function service(name: string, rollout: Partial<ServiceConfig["rollout"]> = {}): ServiceConfig {
@@ -54,8 +56,18 @@ export function timedRestarts(nomad: NomadApi, calls: RestartCall[]): NomadApi {
       if (typeof value !== "function") return value;
       if (prop !== "restartAllocation") return (value as () => unknown).bind(target);
       return (allocId: string, ...rest: unknown[]) => {
-        calls.push({ allocId, at: Date.now() });
-        return (value as (...a: unknown[]) => unknown).call(target, allocId, ...rest);
+        const call: RestartCall = { allocId, at: Date.now() };
+        calls.push(call);
+        return (value as (...a: unknown[]) => Promise<unknown>).call(target, allocId, ...rest).then(
+          (answer) => {
+            call.ok = true;
+            return answer;
+          },
+          (err: unknown) => {
+            call.ok = false;
+            throw err;
+          },
+        );
       };
     },
   });
