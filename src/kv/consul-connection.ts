@@ -24,6 +24,14 @@ export class ResponseContext extends EventEmitter {
  * TLS material goes into an https.Agent because the client's own TLS options are untyped; the
  * token and datacenter go into the client's defaults so every request carries them as headers/query.
  */
+/**
+ * Consul refuses more than `limits.http_max_conns_per_client` (default 200) connections from one
+ * address with 429s; with 1,000 services adopting at once an uncapped agent opened ~200 (scale
+ * benchmark). Requests beyond the cap queue instead. It stays above the KV watcher's 64 blocking
+ * queries, which each hold a socket for minutes.
+ */
+const MAX_SOCKETS = 128;
+
 export class ConsulConnection {
   readonly client: ConsulRaw;
   /** The address as we print it in errors: no credentials, no token. */
@@ -42,11 +50,12 @@ export class ConsulConnection {
       url.protocol === "https:"
         ? new https.Agent({
             keepAlive: true,
+            maxSockets: MAX_SOCKETS,
             ...(config.caCert === undefined ? {} : { ca: config.caCert }),
             ...(config.clientCert === undefined ? {} : { cert: config.clientCert }),
             ...(config.clientKey === undefined ? {} : { key: config.clientKey }),
           })
-        : new http.Agent({ keepAlive: true });
+        : new http.Agent({ keepAlive: true, maxSockets: MAX_SOCKETS });
     const defaults: Record<string, string | number> = { timeout: this.requestTimeoutMs };
     if (config.token) defaults.token = config.token;
     if (config.datacenter) defaults.dc = config.datacenter;
