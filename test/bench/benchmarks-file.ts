@@ -1,4 +1,5 @@
 import { readFile, writeFile } from "node:fs/promises";
+import { format, resolveConfig } from "prettier";
 
 const INTRO = `# Benchmarks
 
@@ -39,7 +40,9 @@ export async function writeSections(
     .filter((id) => kept.has(id))
     .map((id) => `${open(id)}\n${kept.get(id)}\n${close(id)}`)
     .join("\n\n");
-  await writeFile(path, `${intro.trim()}\n\n${body}\n`);
+  // Formatted as `npm run lint` (prettier --check .) expects, so a fresh run never fails the lint.
+  const options = (await resolveConfig(path)) ?? {};
+  await writeFile(path, await format(`${intro.trim()}\n\n${body}\n`, { ...options, filepath: path }));
 }
 
 function firstMarker(text: string, order: string[]): number {

@@ -143,8 +143,9 @@ function table(results: Array<[Workload, LoadResult, number[]]>, lastTag: string
         '`{"image":"acme/<service>","tag":"<n>"}` with a rising number, services with `order: numeric`. Each ' +
         "webhook verifies the HS256 token, reads the revocation key, reads the desired key and CAS-writes it, then " +
         "appends to the capped history (read + CAS write): about five Consul round trips per webhook, against one " +
-        "for the raw PUT. 202 = written; 200 = accepted but not written (in the one-service row most pushes lose " +
-        "the race to a higher tag sent concurrently and are refused as downgrades — the policy working).",
+        "for the raw PUT. 202 = written; 200 = answered but not written: in the one-service row a push whose tag " +
+        "lost the race to a higher one sent concurrently is refused as a downgrade — the policy working, and " +
+        "those answers are cheaper (no write, no history).",
       "p50 read + CAS write: tagroll's own timing (IngressObserver `kvWriteMs`) of the desired-key read and CAS " +
         "write inside each written webhook, so the rest of the latency is token check, revocation read, history " +
         "append, HTTP and queueing.",

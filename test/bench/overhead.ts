@@ -49,7 +49,7 @@ export const overheadBenchmark: Benchmark = {
             "benchmark at zero), so the second floor adds it.",
           "Per-allocation breakdown from the coordinator's `alloc-step` events (time from entering a step to " +
             "entering the next): rendering = waiting until the allocation's rendered env file holds the new value " +
-            "(Nomad's template wait, min 500 ms, and tagroll's polling); draining = maintenance + shutdown_delay; " +
+            "(Nomad's re-render and tagroll's polling; near zero after the first batch); draining = maintenance + shutdown_delay; " +
             "restarting = restart request until the task runs again; health = until the Consul HTTP check (every " +
             "1 s) passes and has stayed passing for min_healthy_time.",
         ],

@@ -1,3 +1,4 @@
+import { loadavg } from "node:os";
 import { describeEnvironment, environmentMarkdown } from "./bench-environment.js";
 import { markdownTable, type Benchmark, type BenchResult } from "./bench-result.js";
 import { writeSections } from "./benchmarks-file.js";
@@ -49,7 +50,10 @@ async function main(argv: string[]): Promise<number> {
       environmentMarkdown(env),
       markdownTable(result.table.headers, result.table.rows),
       result.notes.join("\n\n"),
-      `(${Math.round((Date.now() - started) / 1000)} s including agent start-up.)`,
+      `(${Math.round((Date.now() - started) / 1000)} s including agent start-up; load average at the end ` +
+        `${loadavg()
+          .map((l) => l.toFixed(2))
+          .join(" ")}.)`,
     ].join("\n\n");
     console.log(`${section}\n`);
     if (write) {

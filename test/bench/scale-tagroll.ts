@@ -1,3 +1,5 @@
+import { subscribe } from "node:diagnostics_channel";
+import type { ClientRequest } from "node:http";
 import { startBenchTagroll, type BenchTagroll } from "./bench-tagroll.js";
 
 /**
@@ -6,9 +8,22 @@ import { startBenchTagroll, type BenchTagroll } from "./bench-tagroll.js";
  */
 type Message =
   | { type: "start"; consulAddr: string; nomadAddr: string; services: number; logFile: string }
-  | { type: "measure"; idleMs: number };
+  | { type: "blocking" }
+  | { type: "measure"; buckets: number; bucketMs: number };
 
 let tagroll: BenchTagroll | undefined;
+
+/**
+ * Blocking queries in flight, seen from inside without touching tagroll: every HTTP request this
+ * process sends with `index=` in its query (Consul's blocking-query parameter), until it closes.
+ */
+const blocking = new Set<ClientRequest>();
+subscribe("http.client.request.start", (message) => {
+  const request = (message as { request: ClientRequest }).request;
+  if (!/[?&]index=/.test(request.path)) return;
+  blocking.add(request);
+  request.once("close", () => blocking.delete(request));
+});
 
 /** `configs/svc-<i>/IMAGE_TAG` for every service (the default key), one distinct prefix each. */
 function yamlFor(services: number): string {
@@ -28,16 +43,24 @@ async function handle(message: Message): Promise<unknown> {
         logFile: message.logFile,
       });
       return { type: "started" };
+    case "blocking": {
+      const paths = [...blocking].map((r) => decodeURIComponent(new URL(r.path, "http://consul").pathname));
+      return { type: "blocking", open: blocking.size, paths: [...new Set(paths)].sort() };
+    }
     case "measure": {
-      const before = process.cpuUsage();
-      const t0 = performance.now();
-      await new Promise((resolve) => setTimeout(resolve, message.idleMs));
-      const used = process.cpuUsage(before);
-      const wallUs = (performance.now() - t0) * 1000;
+      // CPU per bucket, so a periodic burst (the reconcile sweep) shows apart from the quiet time.
+      const cpuPercents: number[] = [];
+      for (let i = 0; i < message.buckets; i++) {
+        const before = process.cpuUsage();
+        const t0 = performance.now();
+        await new Promise((resolve) => setTimeout(resolve, message.bucketMs));
+        const used = process.cpuUsage(before);
+        cpuPercents.push((100 * (used.user + used.system)) / ((performance.now() - t0) * 1000));
+      }
       const memory = process.memoryUsage();
       return {
         type: "measured",
-        cpuPercent: (100 * (used.user + used.system)) / wallUs,
+        cpuPercents,
         rssBytes: memory.rss,
         heapUsedBytes: memory.heapUsed,
       };

@@ -2,17 +2,19 @@ import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { BenchChild } from "./bench-child.js";
 import { withBenchCluster, type BenchCluster } from "./bench-cluster.js";
-import type { Benchmark, BenchResult } from "./bench-result.js";
+import { median, type Benchmark, type BenchResult } from "./bench-result.js";
 import { blockingQueries, connectionsTo, probeJson } from "./consul-connections.js";
 import { sleep, waitFor } from "../helpers/cluster.js";
 
 const SIZES = [1, 1_000];
 const SETTLE_MS = 15_000;
-const IDLE_MS = 30_000;
+/** 12 × 5 s: one full period of the default reconcile schedule (every minute). */
+const BUCKETS = 12;
+const BUCKET_MS = 5_000;
 const ADOPT_TIMEOUT_MS = 180_000;
 
 interface Measured {
-  cpuPercent: number;
+  cpuPercents: number[];
   rssBytes: number;
   heapUsedBytes: number;
 }
@@ -40,35 +42,45 @@ export const scaleBenchmark: Benchmark = {
 const HEADERS = [
   "services",
   "all adopted after (s)",
-  "blocking queries tagroll added in Consul",
+  "blocking queries open (tagroll's requests)",
+  "Consul's rpc.queries_blocking, change",
   "tagroll → Consul connections, settled / after idle",
   "RSS (MiB)",
   "heap used (MiB)",
-  `idle CPU % over ${IDLE_MS / 1000} s`,
+  "idle CPU %, first 30 s",
+  "idle CPU %, 60 s (one reconcile period)",
+  "idle CPU %, median 5 s (between sweeps)",
   "Consul refusals retried (start-up)",
   "watch errors",
 ];
 
 const NOTES = [
   "Generated config: services `svc-<i>` with the default key `configs/svc-<i>/IMAGE_TAG` (each key written " +
-    "first), no jobs. tagroll (startRuntime, coordinator on, reconcile every minute by default) runs alone in a " +
-    "child Node process with tsx loaded, so RSS and CPU are its own; the 1-service row is the same process with " +
-    "one service.",
+    "first), no jobs. tagroll (startRuntime, coordinator on, reconcile sweep every minute by default) runs alone " +
+    "in a child Node process with tsx loaded, so RSS and CPU are its own; the 1-service row is the same process " +
+    "with one service. Each row runs on its own fresh agents.",
   "All adopted: start → every service has its rollout record (first sight writes one, `adopted`, and restarts " +
-    `nothing); counted from \`tagroll/rollouts/?keys\`. Then ${SETTLE_MS / 1000} s settle, then the counts, then ` +
-    `${IDLE_MS / 1000} s of \`process.cpuUsage()\` in the tagroll process (user + system over wall time; 100 % = ` +
-    "one core).",
-  "Blocking queries: Consul's own telemetry gauge `rpc.queries_blocking` (`/v1/agent/metrics`) minus its value " +
-    "before tagroll started (Nomad holds some of its own). The KvWatcher runs one blocking query per distinct " +
-    "watched folder but merges sibling folders into their parent beyond 64 (src/coordinator/kv-watcher.ts), so " +
-    "1,000 `configs/svc-<i>/` folders are watched as `configs/`, plus `tagroll/requests/`. Connections: " +
-    "established TCP connections from the tagroll process to Consul's HTTP port, from /proc, after the settle " +
-    "and again after the idle window. Each row runs on its own fresh agents.",
-  "Consul refusals retried: `upstream unavailable; retrying` lines in tagroll's log. At first sight every " +
-    "service's runner reads and writes its record at once over an HTTP agent with no socket cap; beyond " +
-    "Consul's default `limits.http_max_conns_per_client = 200` per client IP Consul answers 429, and tagroll " +
-    "retries with backoff until all are adopted. (The benchmark's own probes use source address 127.0.0.2 so " +
-    "they are not refused.) Watch errors: `kv watch failed` lines.",
+    `nothing), counted from \`tagroll/rollouts/?keys\`. Then ${SETTLE_MS / 1000} s settle, then the counts, then ` +
+    `${(BUCKETS * BUCKET_MS) / 1000} s of \`process.cpuUsage()\` in the tagroll process in ${BUCKET_MS / 1000} s ` +
+    "buckets (user + system over wall time; 100 % = one core). The reconcile sweep at each minute boundary " +
+    "is a burst of several seconds of CPU with many services, so the 30 s figure depends on whether a sweep " +
+    "falls in it; the 60 s figure " +
+    "covers exactly one; the median bucket is the quiet time between sweeps.",
+  "Blocking queries open: tagroll's own HTTP requests carrying Consul's `index=` parameter that are in flight, " +
+    "counted in its process through node:diagnostics_channel (`http.client.request.start` until the request " +
+    "closes), with the KV folders they watch. The KvWatcher runs one blocking query per distinct watched " +
+    "folder but merges sibling folders into their parent beyond 64 (src/coordinator/kv-watcher.ts), so 1,000 " +
+    "`configs/svc-<i>/` folders are one query on `configs/`, plus `tagroll/requests/`. Cross-check from Consul's " +
+    "side: its telemetry gauge `rpc.queries_blocking` (`/v1/agent/metrics`) after the settle minus before " +
+    "tagroll started; Nomad's own blocking queries come and go in it, so it is only roughly the same.",
+  "Connections: established TCP connections from the tagroll process to Consul's HTTP port (from /proc), " +
+    "after the settle and again after the idle window. tagroll's Consul client caps its sockets at 128 " +
+    "(src/kv/consul-connection.ts), under Consul's default `limits.http_max_conns_per_client = 200` per client " +
+    "IP; at first sight every service's runner reads and writes its record at once, so the burst fills the " +
+    "cap, and its keep-alive sockets stay open while idle — connections that count against the 200 every client " +
+    "on the same IP (a co-located Nomad agent, the consul CLI) shares. The benchmark's own probes use source " +
+    "address 127.0.0.2 so they never compete. Consul refusals retried: `upstream unavailable; retrying` lines in " +
+    "tagroll's log (Consul answers 429 past the limit). Watch errors: `kv watch failed` lines.",
 ];
 
 async function measure(
@@ -98,11 +110,15 @@ async function measure(
       : `${adopted} of ${services} after ${ADOPT_TIMEOUT_MS / 1000}`;
     await sleep(SETTLE_MS);
     const blocking = (await blockingQueries(consulAddr)) - before;
+    const own = await child.ask<{ open: number; paths: string[] }>({ type: "blocking" }, "blocking");
     const connections = await connectionsTo(child.pid, Number(new URL(consulAddr).port));
     say(
-      `${services} services: ${blocking} blocking queries, ${connections} connections; idle for ${IDLE_MS / 1000} s`,
+      `${services} services: ${own.open} blocking queries open, ${connections} connections; measuring idle CPU`,
     );
-    const m = await child.ask<Measured>({ type: "measure", idleMs: IDLE_MS }, "measured");
+    const m = await child.ask<Measured>(
+      { type: "measure", buckets: BUCKETS, bucketMs: BUCKET_MS },
+      "measured",
+    );
     const connectionsAfter = await connectionsTo(child.pid, Number(new URL(consulAddr).port));
     const log = (await readFile(logFile, "utf8").catch(() => "")).split("\n");
     const lines = (msg: string) => `${log.filter((line) => line.includes(`"msg":"${msg}"`)).length}`;
@@ -110,11 +126,14 @@ async function measure(
     return [
       `${services}`,
       adoptedS,
+      `${own.open} (${own.paths.map((p) => `\`${p.replace("/v1/kv/", "")}\``).join(", ")})`,
       `${blocking}`,
       `${connections} / ${connectionsAfter}`,
       mib(m.rssBytes),
       mib(m.heapUsedBytes),
-      m.cpuPercent.toFixed(2),
+      mean(m.cpuPercents.slice(0, 6)).toFixed(2),
+      mean(m.cpuPercents).toFixed(2),
+      median(m.cpuPercents).toFixed(2),
       lines("upstream unavailable; retrying"),
       lines("kv watch failed"),
     ];
@@ -123,6 +142,8 @@ async function measure(
     await sleep(2_000);
   }
 }
+
+const mean = (values: number[]) => values.reduce((a, b) => a + b, 0) / values.length;
 
 /** Writes `configs/svc-<i>/IMAGE_TAG = v1` for every service, 64 keys per transaction (Consul's cap). */
 async function writeKeys(consulAddr: string, services: number): Promise<void> {
