@@ -31,6 +31,8 @@ export class ResponseContext extends EventEmitter {
  * queries, which each hold a socket for minutes.
  */
 const MAX_SOCKETS = 128;
+/** Idle keep-alive sockets kept after a burst; the rest close instead of holding Consul slots. */
+const MAX_FREE_SOCKETS = 16;
 
 export class ConsulConnection {
   readonly client: ConsulRaw;
@@ -51,11 +53,12 @@ export class ConsulConnection {
         ? new https.Agent({
             keepAlive: true,
             maxSockets: MAX_SOCKETS,
+            maxFreeSockets: MAX_FREE_SOCKETS,
             ...(config.caCert === undefined ? {} : { ca: config.caCert }),
             ...(config.clientCert === undefined ? {} : { cert: config.clientCert }),
             ...(config.clientKey === undefined ? {} : { key: config.clientKey }),
           })
-        : new http.Agent({ keepAlive: true, maxSockets: MAX_SOCKETS });
+        : new http.Agent({ keepAlive: true, maxSockets: MAX_SOCKETS, maxFreeSockets: MAX_FREE_SOCKETS });
     const defaults: Record<string, string | number> = { timeout: this.requestTimeoutMs };
     if (config.token) defaults.token = config.token;
     if (config.datacenter) defaults.dc = config.datacenter;
