@@ -74,11 +74,11 @@ const NOTES = [
     "side: its telemetry gauge `rpc.queries_blocking` (`/v1/agent/metrics`) after the settle minus before " +
     "tagroll started; Nomad's own blocking queries come and go in it, so it is only roughly the same.",
   "Connections: established TCP connections from the tagroll process to Consul's HTTP port (from /proc), " +
-    "after the settle and again after the idle window. tagroll's Consul client caps its sockets at 128 " +
-    "(src/kv/consul-connection.ts), under Consul's default `limits.http_max_conns_per_client = 200` per client " +
-    "IP; at first sight every service's runner reads and writes its record at once, so the burst fills the " +
-    "cap, and its keep-alive sockets stay open while idle — connections that count against the 200 every client " +
-    "on the same IP (a co-located Nomad agent, the consul CLI) shares. The benchmark's own probes use source " +
+    "after the settle and again after the idle window. They count against Consul's default " +
+    "`limits.http_max_conns_per_client = 200`, shared by every client on the same IP (a co-located Nomad agent, " +
+    "the consul CLI); tagroll's Consul client bounds its sockets and the idle keep-alive ones it keeps " +
+    "(src/kv/consul-connection.ts), since at first sight every service's runner reads and writes its record " +
+    "at once. The benchmark's own probes use source " +
     "address 127.0.0.2 so they never compete. Consul refusals retried: `upstream unavailable; retrying` lines in " +
     "tagroll's log (Consul answers 429 past the limit). Watch errors: `kv watch failed` lines.",
 ];
