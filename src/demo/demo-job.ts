@@ -1,5 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
+import { registerJobHcl } from "../nomad/job-admin.js";
+import { NomadHttp } from "../nomad/nomad-http.js";
 
 /** deploy/demo/, found the same way from src/ (tests, tsx) and dist/ (the installed CLI). */
 export const DEMO_DIR = fileURLToPath(new URL("../../deploy/demo/", import.meta.url));
@@ -19,8 +21,8 @@ export interface DemoJobOptions {
   startupDelayMs?: number;
 }
 
-/** The demo job as Nomad's JSON, parsed by the agent from deploy/demo/demo.nomad.hcl. */
-export async function parseDemoJob(nomadAddr: string, options: DemoJobOptions = {}, token?: string) {
+/** The HCL variables of deploy/demo/demo.nomad.hcl for these options (unset ones keep their defaults). */
+function demoVariables(options: DemoJobOptions): Record<string, string | number> {
   const vars: Record<string, string | number | undefined> = {
     node: process.execPath,
     app: DEMO_APP,
@@ -32,34 +34,45 @@ export async function parseDemoJob(nomadAddr: string, options: DemoJobOptions = 
     healthy_deadline: options.healthyDeadline,
     startup_delay_ms: options.startupDelayMs,
   };
-  const variables = Object.entries(vars)
-    .filter(([, v]) => v !== undefined)
-    .map(([k, v]) => `${k} = ${JSON.stringify(v)}`)
-    .join("\n");
-  const job = (await nomadPost(nomadAddr, "/v1/jobs/parse", token, {
-    JobHCL: await readFile(DEMO_JOB_HCL, "utf8"),
-    Variables: variables,
-    Canonicalize: true,
-  })) as { ID: string; Name: string };
-  const id = options.id ?? options.service ?? "demo";
-  return { ...job, ID: id, Name: id };
+  return Object.fromEntries(Object.entries(vars).filter(([, v]) => v !== undefined)) as Record<
+    string,
+    string | number
+  >;
+}
+
+/** The demo job as Nomad's JSON, parsed by the agent from deploy/demo/demo.nomad.hcl. */
+export async function parseDemoJob(nomadAddr: string, options: DemoJobOptions = {}, token?: string) {
+  return withNomad(nomadAddr, token, async (http) => {
+    const variables = Object.entries(demoVariables(options))
+      .map(([k, v]) => `${k} = ${JSON.stringify(v)}`)
+      .join("\n");
+    const job = await http.json<{ ID: string; Name: string }>("/v1/jobs/parse", {
+      method: "POST",
+      body: { JobHCL: await readFile(DEMO_JOB_HCL, "utf8"), Variables: variables, Canonicalize: true },
+    });
+    const id = options.id ?? options.service ?? "demo";
+    return { ...job, ID: id, Name: id };
+  });
 }
 
 /** Registers (or updates) the demo job; returns its ID. */
 export async function registerDemoJob(nomadAddr: string, options: DemoJobOptions = {}, token?: string) {
-  const job = await parseDemoJob(nomadAddr, options, token);
-  await nomadPost(nomadAddr, "/v1/jobs", token, { Job: job });
-  return job.ID;
+  const hcl = await readFile(DEMO_JOB_HCL, "utf8");
+  const jobId = options.id ?? options.service ?? "demo";
+  return withNomad(nomadAddr, token, async (http) => {
+    return (await registerJobHcl(http, hcl, { variables: demoVariables(options), jobId })).jobId;
+  });
 }
 
-async function nomadPost(nomadAddr: string, path: string, token: string | undefined, body: unknown) {
-  const res = await fetch(`${nomadAddr}${path}`, {
-    method: "POST",
-    headers: { "content-type": "application/json", ...(token ? { "x-nomad-token": token } : {}) },
-    body: JSON.stringify(body),
-    signal: AbortSignal.timeout(10_000),
-  });
-  const text = await res.text();
-  if (!res.ok) throw new Error(`Nomad ${path}: HTTP ${res.status}: ${text.slice(0, 500)}`);
-  return JSON.parse(text) as unknown;
+async function withNomad<T>(
+  address: string,
+  token: string | undefined,
+  use: (http: NomadHttp) => Promise<T>,
+) {
+  const http = new NomadHttp(token === undefined ? { address } : { address, token });
+  try {
+    return await use(http);
+  } finally {
+    await http.close();
+  }
 }
