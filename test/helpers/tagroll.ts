@@ -4,7 +4,7 @@ import { inject } from "vitest";
 import { loadConfig } from "../../src/config/load-config.js";
 import type { TagrollConfig } from "../../src/config/types.js";
 import { systemClock } from "../../src/core/clock.js";
-import { createLogger } from "../../src/core/logger.js";
+import { createLogger, type Logger } from "../../src/core/logger.js";
 import { startRuntime, type Runtime } from "../../src/runtime/runtime.js";
 import { createWebhookToken } from "../../src/tokens/webhook-token.js";
 
@@ -65,11 +65,8 @@ export interface TestTagroll {
   close(): Promise<void>;
 }
 
-export async function startTagroll(options: TagrollTestOptions): Promise<TestTagroll> {
-  const loaded = loadTestConfig(options);
-  // The schema wants a real port (1-65535); tests listen on an ephemeral one instead so parallel
-  // engineers on one machine never collide. Everything else is loadConfig's output, untouched.
-  const config: TagrollConfig = { ...loaded, server: { ...loaded.server, port: 0 } };
+/** A debug-level pino logger whose lines (raw JSON text) are kept in memory for assertions. */
+export function capturingLogger(): { log: Logger; lines: string[] } {
   const lines: string[] = [];
   const destination = new Writable({
     write(chunk: Buffer, _encoding, done) {
@@ -77,7 +74,15 @@ export async function startTagroll(options: TagrollTestOptions): Promise<TestTag
       done();
     },
   });
-  const log = createLogger({ level: "debug", destination });
+  return { log: createLogger({ level: "debug", destination }), lines };
+}
+
+export async function startTagroll(options: TagrollTestOptions): Promise<TestTagroll> {
+  const loaded = loadTestConfig(options);
+  // The schema wants a real port (1-65535); tests listen on an ephemeral one instead so parallel
+  // engineers on one machine never collide. Everything else is loadConfig's output, untouched.
+  const config: TagrollConfig = { ...loaded, server: { ...loaded.server, port: 0 } };
+  const { log, lines } = capturingLogger();
   const runtime = await startRuntime({ config, log });
   const minted: string[] = [];
   const mint = async (service: string) => {

@@ -1,9 +1,7 @@
-import { Writable } from "node:stream";
 import type { TagrollConfig } from "../../../src/config/types.js";
-import { createLogger } from "../../../src/core/logger.js";
 import { startRuntime, type Runtime } from "../../../src/runtime/runtime.js";
 import { createAdminToken, type Scope } from "../../../src/tokens/index.js";
-import { loadTestConfig, newSigningKeys } from "../../helpers/tagroll.js";
+import { capturingLogger, loadTestConfig, newSigningKeys } from "../../helpers/tagroll.js";
 
 /**
  * tagroll in-process exactly as `tagroll serve` runs it (the admin API is a built-in surface of
@@ -31,14 +29,7 @@ export async function startApiTagroll(
     env: { TAGROLL_SIGNING_KEYS: signingKeys },
   });
   const config: TagrollConfig = { ...loaded, server: { ...loaded.server, port: 0 } };
-  const lines: string[] = [];
-  const destination = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      lines.push(...chunk.toString("utf8").split("\n").filter(Boolean));
-      done();
-    },
-  });
-  const log = createLogger({ level: "debug", destination });
+  const { log, lines } = capturingLogger();
   // The admin API is one of the runtime's built-in surfaces, mounted as `tagroll serve` mounts it.
   const runtime = await startRuntime({ config, log });
   return {

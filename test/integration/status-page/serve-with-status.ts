@@ -1,8 +1,7 @@
-import { Writable } from "node:stream";
 import type { TagrollConfig } from "../../../src/config/types.js";
 import { systemClock } from "../../../src/core/clock.js";
-import { createLogger } from "../../../src/core/logger.js";
 import { startRuntime, type Runtime } from "../../../src/runtime/runtime.js";
+import { capturingLogger } from "../../helpers/tagroll.js";
 
 export interface ServedTagroll {
   runtime: Runtime;
@@ -15,16 +14,7 @@ export interface ServedTagroll {
  * admin API) fed by the coordinator, and every log line captured for the no-token checks.
  */
 export async function serveWithStatus(config: TagrollConfig): Promise<ServedTagroll> {
-  const lines: string[] = [];
-  const log = createLogger({
-    level: "debug",
-    destination: new Writable({
-      write(chunk: Buffer, _encoding, done) {
-        lines.push(...chunk.toString("utf8").split("\n").filter(Boolean));
-        done();
-      },
-    }),
-  });
+  const { log, lines } = capturingLogger();
   const runtime = await startRuntime({ config, log, clock: systemClock });
   return { runtime, logs: () => [...lines], close: () => runtime.close() };
 }
