@@ -22,28 +22,26 @@ export interface AgentPin {
 
 export const CONSUL_PIN: AgentPin = {
   name: "consul",
-  version: "1.22.7",
+  version: "1.14.8",
   module: "github.com/hashicorp/consul",
-  moduleVersion: "v1.22.7",
+  moduleVersion: "v1.14.8",
   localReplacements: {
-    // The in-tree api of v1.22.7 has fields (ACLToken.Name, TokenNameFormat) that api v1.33.7,
-    // the version its go.mod requires, lacks; api v1.34.1 is the tag cut for this release line.
-    "github.com/hashicorp/consul/api": "v1.34.1",
-    "github.com/hashicorp/consul/envoyextensions": "v0.9.6",
-    "github.com/hashicorp/consul/proto-public": "v0.7.4",
-    "github.com/hashicorp/consul/sdk": "v0.17.3",
-    "github.com/hashicorp/consul/troubleshoot": "v0.8.7",
+    // The release's go.mod requires api v1.18.0, which does not compile against the v1.14.8 tree;
+    // v1.18.1 is the api tag cut with it. sdk and proto-public are the versions its go.mod names.
+    "github.com/hashicorp/consul/api": "v1.18.1",
+    "github.com/hashicorp/consul/proto-public": "v0.2.1",
+    "github.com/hashicorp/consul/sdk": "v0.13.0",
   },
 };
 
 export const NOMAD_PIN: AgentPin = {
   name: "nomad",
-  version: "1.11.3",
+  version: "1.6.3",
   module: "github.com/hashicorp/nomad",
-  moduleVersion: "v1.11.3",
+  moduleVersion: "v1.6.3",
   localReplacements: {
-    // Nomad does not tag its api module; this is the proxy's snapshot nearest after v1.11.3.
-    "github.com/hashicorp/nomad/api": "v0.0.0-20260324203407-b27b0c2e019a",
+    // Nomad does not tag its api module; this pseudo-version is the v1.6.3 tag's own commit.
+    "github.com/hashicorp/nomad/api": "v0.0.0-20231030125810-e0497bff1437",
   },
 };
 

@@ -7,7 +7,7 @@ import { runCommand } from "./run-command.js";
 
 /** Oldest versions whose behaviour the product relies on (render_templates arrived in Nomad 1.6.2). */
 const MINIMUM: Record<AgentPin["name"], [number, number, number]> = {
-  consul: [1, 16, 0],
+  consul: [1, 14, 0],
   nomad: [1, 6, 2],
 };
 
