@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import type { CheckReport } from "../../../src/check/run-check.js";
 import { registerDemoJob } from "../../../src/demo/demo-job.js";
 import { consulAddr, nomadAddr, purgeJob, waitFor, runningAllocs } from "../../helpers/cluster.js";
@@ -52,7 +52,7 @@ describe("tagroll check", () => {
     expect((await check(["--strict"])).code).toBe(3);
     const json = await check(["--json"]);
     const report = JSON.parse(json.stdout) as CheckReport;
-    expect(report.nomad).toMatchObject({ reachable: true, version: "1.11.3" });
+    expect(report.nomad).toMatchObject({ reachable: true, version: inject("nomadVersion") });
     expect(
       report.findings.map(({ level, rule, service, job, group }) => ({ level, rule, service, job, group })),
     ).toEqual([{ level: "warning", rule: "change-mode", service: SERVICE, job: SERVICE, group: "app" }]);
