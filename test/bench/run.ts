@@ -2,6 +2,7 @@ import { loadavg } from "node:os";
 import { describeEnvironment, environmentMarkdown } from "./bench-environment.js";
 import { markdownTable, type Benchmark, type BenchResult } from "./bench-result.js";
 import { writeSections } from "./benchmarks-file.js";
+import { downtimeMultiNodeBenchmark } from "./downtime-multi-node.js";
 import { downtimeBenchmark } from "./downtime.js";
 import { ingestBenchmark } from "./ingest.js";
 import { overheadBenchmark } from "./overhead.js";
@@ -14,6 +15,7 @@ import { scaleBenchmark } from "./scale.js";
  */
 const BENCHMARKS: Benchmark[] = [
   downtimeBenchmark,
+  downtimeMultiNodeBenchmark,
   ingestBenchmark,
   reactionBenchmark,
   overheadBenchmark,
