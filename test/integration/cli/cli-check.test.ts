@@ -40,8 +40,13 @@ describe("tagroll check", () => {
   it("warns on change_mode = restart for the watched key; warnings alone exit 0", async () => {
     const result = await check([]);
     expect(result.code, result.stderr).toBe(0);
-    expect(result.stdout).toMatch(/consul\s+http:\/\/127\.0\.0\.1:\d+\s+ok\s+1\.22\.7/);
-    expect(result.stdout).toMatch(/nomad\s+http:\/\/127\.0\.0\.1:\d+\s+ok\s+1\.11\.3/);
+    const version = (v: string) => v.replace(/\./g, "\\.");
+    expect(result.stdout).toMatch(
+      new RegExp(`consul\\s+http://127\\.0\\.0\\.1:\\d+\\s+ok\\s+${version(inject("consulVersion"))}`),
+    );
+    expect(result.stdout).toMatch(
+      new RegExp(`nomad\\s+http://127\\.0\\.0\\.1:\\d+\\s+ok\\s+${version(inject("nomadVersion"))}`),
+    );
     expect(result.stdout).toMatch(
       new RegExp(`warning\\s+${SERVICE}\\s+${SERVICE}\\s+app\\s+change-mode\\s+task app: template local/env`),
     );
