@@ -1,5 +1,6 @@
 import type { ServiceConfig } from "../config/types.js";
-import { rollAlloc, type AllocOutcome, type AllocTurn } from "./alloc-rollout.js";
+import { newWalk, type AllocTurn } from "./alloc-effects.js";
+import { isInFlight, walkAlloc, type AllocOutcome } from "./alloc-machine.js";
 import { isRunning } from "./alloc-state.js";
 import { LeadershipLostError } from "./leadership.js";
 import type { RolloutEvent } from "./rollout-observer.js";
@@ -15,9 +16,6 @@ export interface PhaseHooks {
   emit(event: RolloutEvent): void;
   superseded(): boolean;
 }
-
-/** Allocations a previous leader left mid-restart go first: they count against max_parallel. */
-const IN_FLIGHT: ReadonlySet<AllocStepState> = new Set(["restarting", "health", "failed"]);
 
 /**
  * Moves every planned allocation of every target to the record's phase value, group by group,
@@ -44,7 +42,7 @@ export async function runPhase(
       if (dropped.length > 0) await hooks.save();
       const todo = record.allocs
         .filter((e) => belongsTo(e, target) && !isDone(e, value))
-        .sort((a, b) => Number(IN_FLIGHT.has(b.state)) - Number(IN_FLIGHT.has(a.state)));
+        .sort((a, b) => Number(isInFlight(b.state)) - Number(isInFlight(a.state)));
       if (todo.length === 0) break;
       if (hooks.superseded()) return { kind: "superseded" };
       const batch = todo.slice(0, target.params.maxParallel);
@@ -89,7 +87,9 @@ async function runBatch(
   };
   const settled = await Promise.allSettled(
     batch.map(async (entry) => {
-      const outcome = await rollAlloc(turn, entry).catch((err: unknown) => unexpected(turn, entry, err));
+      const outcome = await walkAlloc(newWalk(turn, entry), turn.persist).catch((err: unknown) =>
+        unexpected(turn, entry, err),
+      );
       if (outcome === "failed") halted = true;
       return outcome;
     }),

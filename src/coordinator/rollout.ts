@@ -10,14 +10,18 @@ import { planFresh, planRevert, planSupersede, type GroupListing } from "./rollo
 import { phaseValue, type RolloutRecord, type RolloutStatus } from "./rollout-record.js";
 import type { RolloutRecords } from "./rollout-records.js";
 import { runPhase, type PhaseResult } from "./rollout-phase.js";
+import {
+  nextRolloutStatus,
+  supersedes,
+  type LastStep,
+  type RevertWrite,
+  type RolloutPlan,
+} from "./rollout-status.js";
 import { DEFAULT_TIMING, Deadline, retrying, type EngineTiming, type StepContext } from "./step-context.js";
 import { resolveTargets, type GroupTarget } from "./targets.js";
 
 /** How often a plan waiting for starting allocations looks again. */
 const PENDING_POLL_MS = 1_000;
-
-/** Result of writing the previous value back: not written when someone changed the key meanwhile. */
-export type RevertWrite = { written: true } | { written: false; current: string | undefined };
 
 export interface RolloutEngineOptions {
   nomad: NomadApi;
@@ -54,12 +58,10 @@ export interface RolloutControl {
 }
 
 /**
- * Drives one rollout record to a final status, levant-style: a loop whose every turn looks at
- * the record's status and does the one thing that status calls for —
- *   running   → move the planned allocations to `value`, batch by batch;
- *   reverting → move the allocations already touched back to `previousValue`;
- * with a newer desired value superseding either between batches, and a failed batch turning
- * `running` into `reverting` (autoRevert) or ending the rollout `failed`.
+ * Drives one rollout record to a final status, levant-style: a loop that asks
+ * `nextRolloutStatus` (rollout-status.ts) what the record calls for, does that one thing —
+ * a pass over the allocations (after superseding or re-planning when asked), the revert write,
+ * or the finish — and asks again with what it observed.
  * Throws LeadershipLostError when leadership goes; the record then stays as persisted.
  */
 export class RolloutEngine {
@@ -87,71 +89,76 @@ export class RolloutEngine {
       ...opt("previousValue", record.previousValue),
     });
     logger.info({ value: record.value, previous: record.previousValue, resumed }, "rollout running");
-    let replan: "fresh" | "supersede" | "revert" | undefined =
-      record.allocs.length === 0 ? "fresh" : undefined;
+    let last: LastStep = { kind: "started" };
     for (;;) {
       ensureLeading(control.signal);
-      const latest = control.latest();
-      if (supersedes(record, latest)) {
-        this.supersede(record, latest);
-        replan = "supersede";
-      }
-      const targets = await retrying(ctx, () =>
-        resolveTargets(service, this.o.nomad, this.o.nomadDefaults, logger),
-      );
-      if (targets.length === 0)
-        logger.warn("no job targets this service (config jobs or meta tagroll_service)");
-      if (replan) {
-        const listings = await this.list(ctx, targets);
-        const now = this.o.clock.now();
-        if (replan === "fresh") record.allocs = planFresh(listings, now);
-        else if (replan === "supersede") planSupersede(record, listings, now);
-        else planRevert(record, listings, now);
-        replan = undefined;
-        await save();
-      }
-      const result: PhaseResult = await runPhase(ctx, record, service, targets, {
-        save,
-        emit: (event) => this.emit(event),
-        superseded: () => supersedes(record, control.latest()),
-      });
-      if (result.kind === "superseded") continue;
-      if (result.kind === "done")
-        return this.finish(record, record.status === "reverting" ? "reverted" : "succeeded", save);
-      if (
-        record.status === "running" &&
-        service.rollout.autoRevert &&
-        record.kind === "deploy" &&
-        record.previousValue !== undefined
-      ) {
-        const write = await retrying(ctx, () =>
-          this.o.revertValue(record.key, record.value, record.previousValue as string),
-        );
-        if (write.written) {
-          control.wrote(record.previousValue);
-          record.status = "reverting";
-          record.error = result.reason;
-          this.emit({
-            type: "rollout-reverting",
-            ...this.base(record),
-            from: record.value,
-            to: record.previousValue,
-            reason: result.reason,
-          });
-          logger.warn({ reason: result.reason, to: record.previousValue }, "rollout failed; reverting");
-          replan = "revert";
-          continue;
+      const observed = { latest: control.latest(), autoRevert: service.rollout.autoRevert, last };
+      const action = nextRolloutStatus(record, observed);
+      switch (action.kind) {
+        case "none":
+          return record;
+        case "finish":
+          return this.finish(record, action.status, save, action.error);
+        case "revert": {
+          const write = await this.revert(ctx, record, control, action.reason);
+          last = { kind: "revert-write", write, reason: action.reason };
+          break;
         }
-        // Someone wrote a newer value meanwhile: that value supersedes, nothing to revert to.
-        if (write.current !== undefined && write.current !== record.value) continue;
+        case "pass": {
+          const result = await this.pass(ctx, record, service, control, action, save);
+          last = { kind: "pass", result };
+          break;
+        }
       }
-      return this.finish(
-        record,
-        "failed",
-        save,
-        record.status === "reverting" ? `revert failed: ${result.reason}` : result.reason,
-      );
     }
+  }
+
+  /** Supersedes and plans when asked, then moves the planned allocations (runPhase). */
+  private async pass(
+    ctx: StepContext,
+    record: RolloutRecord,
+    service: ServiceConfig,
+    control: RolloutControl,
+    action: { supersede?: string; plan?: RolloutPlan },
+    save: () => Promise<void>,
+  ): Promise<PhaseResult> {
+    if (action.supersede !== undefined) this.supersede(record, action.supersede);
+    const targets = await retrying(ctx, () =>
+      resolveTargets(service, this.o.nomad, this.o.nomadDefaults, ctx.logger),
+    );
+    if (targets.length === 0)
+      ctx.logger.warn("no job targets this service (config jobs or meta tagroll_service)");
+    if (action.plan) {
+      const listings = await this.list(ctx, targets);
+      const now = this.o.clock.now();
+      if (action.plan === "fresh") record.allocs = planFresh(listings, now);
+      else if (action.plan === "supersede") planSupersede(record, listings, now);
+      else planRevert(record, listings, now);
+      await save();
+    }
+    return runPhase(ctx, record, service, targets, {
+      save,
+      emit: (event) => this.emit(event),
+      superseded: () => supersedes(record, control.latest()),
+    });
+  }
+
+  /** autoRevert: writes the previous value back; once it lands the record is `reverting`. */
+  private async revert(
+    ctx: StepContext,
+    record: RolloutRecord,
+    control: RolloutControl,
+    reason: string,
+  ): Promise<RevertWrite> {
+    const previous = record.previousValue as string;
+    const write = await retrying(ctx, () => this.o.revertValue(record.key, record.value, previous));
+    if (!write.written) return write;
+    control.wrote(previous);
+    record.status = "reverting";
+    record.error = reason;
+    this.emit({ type: "rollout-reverting", ...this.base(record), from: record.value, to: previous, reason });
+    ctx.logger.warn({ reason, to: previous }, "rollout failed; reverting");
+    return write;
   }
 
   private supersede(record: RolloutRecord, latest: string): void {
@@ -231,11 +238,6 @@ export class RolloutEngine {
   private emit(event: CoordinatorEvent): void {
     notify(this.o.observers, event, this.o.logger);
   }
-}
-
-/** A newer desired value that the rollout is not already moving to. */
-export function supersedes(record: RolloutRecord, latest: string | undefined): latest is string {
-  return latest !== undefined && record.kind !== "adopted" && latest !== phaseValue(record);
 }
 
 /** Saves one at a time (batch members persist concurrently), retrying while Consul is away. */
