@@ -3,7 +3,7 @@ import type { TagrollConfig } from "../config/types.js";
 import type { Clock } from "../core/clock.js";
 import { ValidationError } from "../core/errors.js";
 import type { Logger } from "../core/logger.js";
-import type { Operations } from "../coordinator/operations.js";
+import type { Operations } from "../operations/index.js";
 import type { KvStore } from "../kv/kv-store.js";
 import type { HistoryStore } from "../state/history-store.js";
 import type { RevocationStore, TokenRegistry } from "../tokens/index.js";

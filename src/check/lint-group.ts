@@ -1,6 +1,6 @@
 import semver from "semver";
 import type { ServiceConfig } from "../config/types.js";
-import { watchPrefix } from "../coordinator/watch-index.js";
+import { watchPrefix } from "../coordinator/index.js";
 import type { NomadJob, NomadService, NomadTask, NomadTaskGroup, NomadTemplate } from "../nomad/nomad-api.js";
 import type { Finding } from "./finding.js";
 

@@ -1,6 +1,6 @@
 import type { ServiceConfig } from "../config/types.js";
 import type { Logger } from "../core/logger.js";
-import { resolveTargets } from "../coordinator/targets.js";
+import { resolveTargets } from "../coordinator/index.js";
 import type { NomadApi, NomadJob, NomadScope } from "../nomad/nomad-api.js";
 import type { Finding } from "./finding.js";
 import { lintGroup, templatesForKey } from "./lint-group.js";

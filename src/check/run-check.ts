@@ -1,7 +1,7 @@
 import { ConfigError } from "../config/config-error.js";
 import type { TagrollConfig } from "../config/types.js";
 import type { Logger } from "../core/logger.js";
-import { nomadDefaults } from "../coordinator/targets.js";
+import { nomadDefaults } from "../coordinator/index.js";
 import type { NomadApi } from "../nomad/nomad-api.js";
 import { nomadPingable, probeAgent, type AgentProbe, type Pingable } from "./agent-probe.js";
 import type { Finding } from "./finding.js";

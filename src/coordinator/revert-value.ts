@@ -1,7 +1,7 @@
 import type { Clock } from "../core/clock.js";
 import type { KvStore } from "../kv/kv-store.js";
 import { writeDesiredTag } from "../state/desired-tag-writer.js";
-import type { RevertWrite } from "./rollout-status.js";
+import type { RevertWrite } from "./engine/index.js";
 
 /**
  * autoRevert's write (issue 4, item 6): puts `to` back into `key` with the same CAS path the

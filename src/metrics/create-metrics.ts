@@ -1,6 +1,6 @@
 import { Router } from "express";
 import { collectDefaultMetrics, Registry } from "prom-client";
-import type { RolloutObserver } from "../coordinator/rollout-observer.js";
+import type { RolloutObserver } from "../coordinator/index.js";
 import type { IngressObserver } from "../ingress/push-receiver.js";
 import { metricsRolloutObserver } from "./metrics-rollout-observer.js";
 import { safeLabel } from "./safe-label.js";

@@ -4,7 +4,7 @@ import { pino } from "pino";
 import { loadConfig } from "../../src/config/load-config.js";
 import type { TagrollConfig } from "../../src/config/types.js";
 import { createLogger } from "../../src/core/logger.js";
-import { observeAll, type CoordinatorEvent } from "../../src/coordinator/rollout-observer.js";
+import { observeAll, type CoordinatorEvent } from "../../src/coordinator/index.js";
 import { startRuntime, type Runtime } from "../../src/runtime/runtime.js";
 import { TimedRestarts, type RestartCall } from "./timed-restarts.js";
 import { waitFor } from "../helpers/cluster.js";

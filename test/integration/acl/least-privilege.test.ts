@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { systemClock } from "../../../src/core/clock.js";
 import { createLogger } from "../../../src/core/logger.js";
-import { Operations } from "../../../src/coordinator/operations.js";
-import { parseRolloutRecord } from "../../../src/coordinator/rollout-record.js";
+import { Operations } from "../../../src/operations/index.js";
+import { parseRolloutRecord } from "../../../src/coordinator/index.js";
 import { parseDemoJob, registerDemoJob } from "../../../src/demo/demo-job.js";
 import { issueWebhookToken, TokenRegistry } from "../../../src/tokens/index.js";
 import { waitFor } from "../../helpers/cluster.js";

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { registerDemoJob } from "../../../src/demo/demo-job.js";
-import type { StatusReport } from "../../../src/coordinator/operations.js";
+import type { StatusReport } from "../../../src/operations/index.js";
 import {
   callAlloc,
   consulAddr,

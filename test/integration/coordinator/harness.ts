@@ -3,11 +3,11 @@ import { join } from "node:path";
 import { pino } from "pino";
 import type { ServiceConfig, TagrollConfig } from "../../../src/config/types.js";
 import { createLogger } from "../../../src/core/logger.js";
-import { Coordinator } from "../../../src/coordinator/coordinator.js";
-import { observeAll, type CoordinatorEvent } from "../../../src/coordinator/rollout-observer.js";
+import { Coordinator } from "../../../src/coordinator/index.js";
+import { observeAll, type CoordinatorEvent } from "../../../src/coordinator/index.js";
 import { ConsulKvStore, ConsulServiceHealth } from "../../../src/kv/consul-kv-store.js";
 import { HttpNomadApi } from "../../../src/nomad/http-nomad-api.js";
-import { parseRolloutRecord, type RolloutRecord } from "../../../src/coordinator/rollout-record.js";
+import { parseRolloutRecord, type RolloutRecord } from "../../../src/coordinator/index.js";
 import { consulAddr, kvDeleteTree, kvGet, nomadAddr, purgeJob, waitFor } from "../../helpers/cluster.js";
 
 export interface Timed<T> {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { AdminActions } from "../../../src/api/admin-actions.js";
-import { Operations } from "../../../src/coordinator/operations.js";
+import { Operations } from "../../../src/operations/index.js";
 import { createLogger } from "../../../src/core/logger.js";
 import { HistoryStore } from "../../../src/state/history-store.js";
 import { FakeKvStore } from "../../helpers/fake-kv-store.js";

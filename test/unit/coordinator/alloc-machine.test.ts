@@ -5,12 +5,12 @@ import {
   type AllocEffects,
   type AllocStep,
   type AllocWalk,
-} from "../../../src/coordinator/alloc-machine.js";
-import type { HealthOutcome } from "../../../src/coordinator/health-gate.js";
-import type { AllocProgress, AllocStepState } from "../../../src/coordinator/rollout-record.js";
-import type { GroupTarget } from "../../../src/coordinator/targets.js";
-import type { RenderOutcome } from "../../../src/coordinator/wait-rendered.js";
-import type { RunningOutcome } from "../../../src/coordinator/wait-running.js";
+} from "../../../src/coordinator/steps/alloc-machine.js";
+import type { HealthOutcome } from "../../../src/coordinator/steps/health-gate.js";
+import type { AllocProgress, AllocStepState } from "../../../src/coordinator/model/rollout-record.js";
+import type { GroupTarget } from "../../../src/coordinator/targets/targets.js";
+import type { RenderOutcome } from "../../../src/coordinator/steps/wait-rendered.js";
+import type { RunningOutcome } from "../../../src/coordinator/steps/wait-running.js";
 import type { NomadAllocation } from "../../../src/nomad/nomad-api.js";
 import { silentLogger } from "./fakes/harness.js";
 import { allocEntry } from "./fakes/records.js";

@@ -1,6 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { collapsePrefixes, KvWatcher, type WatchedChange } from "../../../src/coordinator/kv-watcher.js";
-import { nextWatchIndex, watchPrefix } from "../../../src/coordinator/watch-index.js";
+import {
+  collapsePrefixes,
+  KvWatcher,
+  type WatchedChange,
+} from "../../../src/coordinator/watch/kv-watcher.js";
+import { nextWatchIndex, watchPrefix } from "../../../src/coordinator/watch/watch-index.js";
 import type { KvStore } from "../../../src/kv/kv-store.js";
 import { FakeKvStore } from "../../helpers/fake-kv-store.js";
 import { silentLogger } from "./fakes/harness.js";

@@ -2,8 +2,8 @@ import { afterEach, describe, expect, it } from "vitest";
 import { UpstreamUnavailableError } from "../../../src/core/errors.js";
 import type { KvStore } from "../../../src/kv/kv-store.js";
 import type { NomadApi } from "../../../src/nomad/nomad-api.js";
-import { rolloutKey, type RolloutRecord } from "../../../src/coordinator/rollout-record.js";
-import { taskMarks } from "../../../src/coordinator/restart-alloc.js";
+import { rolloutKey, type RolloutRecord } from "../../../src/coordinator/model/rollout-record.js";
+import { taskMarks } from "../../../src/coordinator/steps/restart-alloc.js";
 import { Harness, serviceConfig } from "./fakes/harness.js";
 
 const KEY = "configs/web/IMAGE_TAG";

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { decideNext, type NextAction } from "../../../src/coordinator/next-action.js";
-import type { RestartRequest } from "../../../src/coordinator/restart-request.js";
-import type { RolloutRecord, RolloutStatus } from "../../../src/coordinator/rollout-record.js";
+import { decideNext, type NextAction } from "../../../src/coordinator/runner/next-action.js";
+import type { RestartRequest } from "../../../src/coordinator/model/restart-request.js";
+import type { RolloutRecord, RolloutStatus } from "../../../src/coordinator/model/rollout-record.js";
 import { rolloutRecord } from "./fakes/records.js";
 
 /** What a service's runner does next: every record status against every value and request. */

@@ -1,10 +1,10 @@
 import { describe, expect, it } from "vitest";
-import type { RolloutRecord, RolloutStatus } from "../../../src/coordinator/rollout-record.js";
+import type { RolloutRecord, RolloutStatus } from "../../../src/coordinator/model/rollout-record.js";
 import {
   nextRolloutStatus,
   type LastStep,
   type RolloutAction,
-} from "../../../src/coordinator/rollout-status.js";
+} from "../../../src/coordinator/engine/next-rollout-status.js";
 import { allocEntry, rolloutRecord } from "./fakes/records.js";
 
 /**

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import type { StatusReport } from "../../../src/coordinator/operations.js";
-import type { AllocProgress, RolloutRecord } from "../../../src/coordinator/rollout-record.js";
-import type { AllocationStatus } from "../../../src/coordinator/service-status.js";
+import type { StatusReport } from "../../../src/operations/index.js";
+import type { AllocProgress, RolloutRecord } from "../../../src/coordinator/index.js";
+import type { AllocationStatus } from "../../../src/operations/index.js";
 import type { HistoryEntry } from "../../../src/state/history-store.js";
 import { runningValue } from "../../../src/status-page/running-value.js";
 import { buildSnapshot, snapshotter } from "../../../src/status-page/status-snapshot.js";

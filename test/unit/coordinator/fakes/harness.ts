@@ -1,12 +1,12 @@
 import type { ServiceConfig, TagrollConfig } from "../../../../src/config/types.js";
 import { createLogger } from "../../../../src/core/logger.js";
 import { Coordinator, type CoordinatorOptions } from "../../../../src/coordinator/coordinator.js";
-import { observeAll, type CoordinatorEvent } from "../../../../src/coordinator/rollout-observer.js";
+import { observeAll, type CoordinatorEvent } from "../../../../src/coordinator/model/rollout-events.js";
 import {
   parseRolloutRecord,
   rolloutKey,
   type RolloutRecord,
-} from "../../../../src/coordinator/rollout-record.js";
+} from "../../../../src/coordinator/model/rollout-record.js";
 import { FakeKvStore } from "../../../helpers/fake-kv-store.js";
 import { FakeNomad } from "./fake-nomad.js";
 import { VirtualClock } from "./virtual-clock.js";

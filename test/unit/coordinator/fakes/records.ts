@@ -1,4 +1,4 @@
-import type { AllocProgress, RolloutRecord } from "../../../../src/coordinator/rollout-record.js";
+import type { AllocProgress, RolloutRecord } from "../../../../src/coordinator/model/rollout-record.js";
 
 /** A running deploy of `configs/web/IMAGE_TAG` from v1 to v2, with `extra` on top. */
 export function rolloutRecord(extra: Partial<RolloutRecord> = {}): RolloutRecord {
