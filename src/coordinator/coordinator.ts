@@ -10,7 +10,8 @@ import { HistoryStore } from "../state/history-store.js";
 import { KvWatcher, type WatchedChange } from "./watch/index.js";
 import { LeaderElection, type LeadershipTerm } from "./leader/index.js";
 import { reconcileOnce, type DeliveryExpirer, type ReconcileReport } from "./reconcile.js";
-import { parseRestartRequest, requestService, REQUESTS_PREFIX } from "./model/index.js";
+import { folderPrefix, requestService } from "../state/kv-layout.js";
+import { parseRestartRequest } from "./model/index.js";
 import { revertValue } from "./revert-value.js";
 import { RolloutEngine } from "./engine/index.js";
 import { notify, type RolloutObserver } from "./model/index.js";
@@ -153,7 +154,7 @@ export class Coordinator {
       kv,
       clock: this.clock,
       logger: logger.child({ component: "kv-watcher" }),
-      keys: [...this.byKey.keys(), REQUESTS_PREFIX],
+      keys: [...this.byKey.keys(), folderPrefix("requests")],
       onChange: (changes) => this.route(changes, runners),
       ...(this.o.watchWaitMs ? { waitMs: this.o.watchWaitMs } : {}),
     });

@@ -15,11 +15,9 @@ export {
   observeAll,
   parseRolloutRecord,
   recordEvents,
-  requestKey,
   type RestartRequest,
   type RolloutEvent,
   type RolloutFinishedEvent,
-  rolloutKey,
   type RolloutObserver,
   type RolloutRecord,
 } from "./model/index.js";

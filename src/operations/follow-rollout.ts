@@ -2,7 +2,8 @@ import type { Clock } from "../core/clock.js";
 import type { KvStore } from "../kv/kv-store.js";
 import { recordEvents } from "../coordinator/index.js";
 import type { RolloutEvent } from "../coordinator/index.js";
-import { FINAL_STATUSES, parseRolloutRecord, rolloutKey, type RolloutRecord } from "../coordinator/index.js";
+import { FINAL_STATUSES, parseRolloutRecord, type RolloutRecord } from "../coordinator/index.js";
+import { rolloutKey } from "../state/kv-layout.js";
 import { TokenBucket } from "../coordinator/index.js";
 import { nextWatchIndex } from "../coordinator/index.js";
 

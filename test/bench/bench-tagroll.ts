@@ -8,6 +8,7 @@ import { observeAll, type CoordinatorEvent } from "../../src/coordinator/index.j
 import { startRuntime, type Runtime } from "../../src/runtime/runtime.js";
 import { TimedRestarts, type RestartCall } from "./timed-restarts.js";
 import { waitFor } from "../helpers/cluster.js";
+import { rolloutKey } from "../../src/state/kv-layout.js";
 
 const CONFIG_PATH = "/bench/tagroll.yaml";
 
@@ -95,7 +96,7 @@ export async function startBenchTagroll(o: BenchTagrollOptions): Promise<BenchTa
     await waitFor(
       `${service} to settle on ${value}`,
       async () => {
-        const entry = await runtime.kv.get(`tagroll/rollouts/${service}`);
+        const entry = await runtime.kv.get(rolloutKey(service));
         const record = entry && (JSON.parse(entry.value) as { value?: string; status?: string });
         return record?.value === value && record.status !== "running" && record.status !== "reverting";
       },

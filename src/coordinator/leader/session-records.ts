@@ -1,7 +1,8 @@
 import type { Clock } from "../../core/clock.js";
 import type { KvStore } from "../../kv/kv-store.js";
 import { LeadershipLostError } from "./leadership.js";
-import { parseRolloutRecord, rolloutKey, type RolloutRecord } from "../model/index.js";
+import { rolloutKey } from "../../state/kv-layout.js";
+import { parseRolloutRecord, type RolloutRecord } from "../model/index.js";
 
 /** Reads and writes `tagroll/rollouts/<service>`. */
 export interface RolloutRecords {

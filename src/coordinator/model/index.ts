@@ -3,13 +3,7 @@
  * request — the shared types every other folder speaks.
  */
 export { recordEvents } from "./record-events.js";
-export {
-  parseRestartRequest,
-  requestKey,
-  REQUESTS_PREFIX,
-  requestService,
-  type RestartRequest,
-} from "./restart-request.js";
+export { parseRestartRequest, type RestartRequest } from "./restart-request.js";
 export {
   type AllocStepEvent,
   type CoordinatorEvent,
@@ -27,7 +21,6 @@ export {
   isActive,
   parseRolloutRecord,
   phaseValue,
-  rolloutKey,
   type RolloutRecord,
   type RolloutStatus,
   settledValue,

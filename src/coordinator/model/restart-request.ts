@@ -1,6 +1,7 @@
 /**
  * A rolling restart asked for by `tagroll restart <service>` or the API, which may run in another
- * process than the leader: the request is a KV key the leader watches (`tagroll/requests/<service>`),
+ * process than the leader: the request is a KV key the leader watches (`requestKey` in
+ * src/state/kv-layout.ts),
  * served once — the rollout record remembers the request id — and then deleted.
  */
 export interface RestartRequest {
@@ -10,19 +11,6 @@ export interface RestartRequest {
   requestedAt: number;
   /** Who asked, e.g. "cli", "api". */
   by?: string;
-}
-
-export const REQUESTS_PREFIX = "tagroll/requests/";
-
-export function requestKey(service: string): string {
-  return `${REQUESTS_PREFIX}${service}`;
-}
-
-/** The service a request key is for, or undefined for a key that is not one. */
-export function requestService(key: string): string | undefined {
-  if (!key.startsWith(REQUESTS_PREFIX)) return undefined;
-  const service = key.slice(REQUESTS_PREFIX.length);
-  return service && !service.includes("/") ? service : undefined;
 }
 
 export function parseRestartRequest(raw: string): RestartRequest | undefined {

@@ -98,10 +98,6 @@ export function settledValue(record: RolloutRecord): string {
   return phaseValue(record);
 }
 
-export function rolloutKey(service: string): string {
-  return `tagroll/rollouts/${service}`;
-}
-
 /** Parses a stored record; undefined when it is not one of ours (never throws on bad JSON). */
 export function parseRolloutRecord(raw: string): RolloutRecord | undefined {
   try {

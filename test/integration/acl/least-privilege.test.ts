@@ -15,6 +15,7 @@ import {
   type AclCluster,
 } from "./acl-cluster.js";
 import { checkWith, pushDemoTag } from "./tagroll-calls.js";
+import { LEADER_KEY, rolloutKey } from "../../../src/state/kv-layout.js";
 
 /**
  * Issue 5, "Done when": tagroll against agents with ACLs enabled (default deny), holding only
@@ -71,13 +72,13 @@ describe("least-privilege ACL policies on ACL-enabled agents", () => {
     const leader = await waitFor("a leader session on tagroll/leader", async () => {
       const [entry] = await c.consul.json<Array<{ Session?: string }>>(
         c.management.consulToken,
-        "/v1/kv/tagroll/leader",
+        `/v1/kv/${LEADER_KEY}`,
       );
       return entry?.Session;
     });
     expect(leader).toMatch(/^[0-9a-f-]{36}$/);
     await waitFor("baseline adopted", async () => {
-      return parseRolloutRecord(await kvValue("tagroll/rollouts/demo"))?.kind === "adopted";
+      return parseRolloutRecord(await kvValue(rolloutKey("demo")))?.kind === "adopted";
     });
     const before = await waitForHealthy(c, "demo", 3);
 

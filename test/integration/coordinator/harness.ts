@@ -16,6 +16,7 @@ export interface Timed<T> {
 }
 
 import { buildConfig, timedRestarts, type RestartCall } from "./wiring.js";
+import { historyKey, LEADER_KEY, requestKey, rolloutKey } from "../../../src/state/kv-layout.js";
 
 export { service } from "./wiring.js";
 
@@ -81,17 +82,17 @@ export async function cleanUp(name: string, jobs: string[] = [name]): Promise<vo
   for (const job of jobs) await purgeJob(job).catch(() => undefined);
   for (const prefix of [
     `configs/${name}/`,
-    `tagroll/rollouts/${name}`,
-    `tagroll/history/${name}`,
-    `tagroll/requests/${name}`,
-    `tagroll/leader-${name}`,
+    rolloutKey(name),
+    historyKey(name),
+    requestKey(name),
+    `${LEADER_KEY}-${name}`,
   ]) {
     await kvDeleteTree(prefix).catch(() => undefined);
   }
 }
 
 export async function recordOf(name: string): Promise<RolloutRecord | undefined> {
-  const raw = await kvGet(`tagroll/rollouts/${name}`);
+  const raw = await kvGet(rolloutKey(name));
   return raw === undefined ? undefined : parseRolloutRecord(raw);
 }
 

@@ -4,6 +4,7 @@ import { Operations, previousValue } from "../../../src/operations/operations.js
 import type { RolloutEvent } from "../../../src/coordinator/model/rollout-events.js";
 import type { HistoryEntry } from "../../../src/state/history-store.js";
 import { Harness, serviceConfig, silentLogger, tagrollConfig } from "../coordinator/fakes/harness.js";
+import { historyKey } from "../../../src/state/kv-layout.js";
 
 const KEY = "configs/web/IMAGE_TAG";
 
@@ -48,7 +49,7 @@ describe("operations", () => {
     expect(events.at(-1)).toMatchObject({ type: "rollout-finished", status: "succeeded", value: "v2" });
     const healthy = events.filter((e) => e.type === "alloc-step" && e.step === "healthy");
     expect(new Set(healthy.map((e) => (e.type === "alloc-step" ? e.allocId : "")))).toHaveProperty("size", 3);
-    const history = (await h.kv.get("tagroll/history/web"))?.value ?? "[]";
+    const history = (await h.kv.get(historyKey("web")))?.value ?? "[]";
     expect(JSON.parse(history)).toContainEqual(
       expect.objectContaining({ kind: "operator", tag: "v2", previous: "v1" }),
     );
