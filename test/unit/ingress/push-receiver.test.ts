@@ -8,7 +8,7 @@ import {
 } from "../../../src/core/errors.js";
 import { createLogger } from "../../../src/core/logger.js";
 import { PushReceiver, type WebhookObservation } from "../../../src/ingress/push-receiver.js";
-import type { HookRequest } from "../../../src/server/create-app.js";
+import type { HookRequest } from "../../../src/ingress/hook-request.js";
 import { DeliveryStore } from "../../../src/state/delivery-store.js";
 import { HistoryStore } from "../../../src/state/history-store.js";
 import { FakeKvStore } from "../../helpers/fake-kv-store.js";
