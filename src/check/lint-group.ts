@@ -23,8 +23,8 @@ export interface GroupLintInput {
 }
 
 /**
- * Lints one target task group against the job contract (design: "Nomad job the user writes";
- * issue 5, item 6). Pure: the job as Nomad's API returns it in, findings out.
+ * Lints one target task group against the job contract (README, "The Nomad job
+ * contract"). Pure: the job as Nomad's API returns it in, findings out.
  */
 export function lintGroup(input: GroupLintInput): Finding[] {
   const { service, job, group } = input;

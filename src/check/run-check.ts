@@ -23,7 +23,7 @@ export interface CheckDeps {
 }
 
 /**
- * `tagroll check` (issue 5, item 6): the configuration, then both agents, then every service's
+ * `tagroll check` (README, "Command line"): the configuration, then both agents, then every service's
  * target jobs. Stops at the first stage that makes the next meaningless (no config, no Nomad).
  */
 export async function runCheck(deps: CheckDeps): Promise<CheckReport> {

@@ -51,7 +51,7 @@ interface Term {
 }
 
 /**
- * The coordinator (design: "Coordinator"): campaigns for `tagroll/leader`; while it leads, one
+ * The coordinator (ARCHITECTURE.md): campaigns for `tagroll/leader`; while it leads, one
  * KvWatcher feeds a ServiceRunner per service, each driving its rollouts through the
  * RolloutEngine; a cron sweep reconciles. Losing leadership aborts every wait at once and the
  * campaign starts again. Every instance can run one; only the leader restarts anything.

@@ -38,7 +38,7 @@ export interface ReconcileReport {
 }
 
 /**
- * The periodic sweep (design: "A node-cron job … reconciles"). For every service not busy
+ * The periodic sweep (README, "Operations": Reconcile). For every service not busy
  * rolling out: look again (a change missed while Consul was away is picked up, a rollout left
  * `running` is resumed); report drift — an allocation whose rendered value is not the desired one
  * although no rollout runs; then expire old delivery dedupe records. One failing service does

@@ -50,7 +50,7 @@ export interface PushReceiverDeps {
 }
 
 /**
- * The webhook core (design: "Ingress"): token → content type → JSON → parse → repository →
+ * The webhook core (ARCHITECTURE.md, "Ingress"): token → content type → JSON → parse → repository →
  * dedupe → policy-checked CAS write → history. Throws typed errors; the route maps them.
  */
 export class PushReceiver {

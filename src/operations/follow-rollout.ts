@@ -18,8 +18,8 @@ export interface FollowOptions {
 
 /**
  * Follows `tagroll/rollouts/<service>` with blocking queries and yields the progress of the
- * first rollout other than `after`, allocation by allocation, until it ends (issue 4, item 9:
- * `deploy --wait`). Works from any process: the leader may run elsewhere. Intermediate steps
+ * first rollout other than `after`, allocation by allocation, until it ends (`deploy --wait`,
+ * `restart --wait`). Works from any process: the leader may run elsewhere. Intermediate steps
  * written between two reads are merged into the newest state.
  */
 export async function* followRollout(

@@ -42,7 +42,7 @@ export interface StatusReport {
 }
 
 /**
- * The operations the CLI and the HTTP API offer (issue 4, item 9), usable from any process:
+ * The operations the CLI and the HTTP API offer (README, "Command line"), usable from any process:
  * they only write Consul KV — the desired value, or a restart request — and read back what the
  * leader persists. The leader does the restarts, so these never bypass the health gate.
  */

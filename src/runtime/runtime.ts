@@ -32,7 +32,7 @@ export interface RuntimeOptions {
   wrapNomad?: (nomad: NomadApi) => NomadApi;
 }
 
-/** The real collaborators, built in one place (conventions §2) and shared by every surface. */
+/** The real collaborators, built in one place — nothing else constructs them — and shared by every surface. */
 export interface RuntimeParts {
   config: TagrollConfig;
   kv: ConsulKvStore;

@@ -35,7 +35,7 @@ export interface StatusPage {
   close(): void;
 }
 
-/** The live status page (issue 5, item 4). */
+/** The live status page (README, "Admin API, status page, metrics"). */
 export function createStatusPage(o: StatusPageOptions): StatusPage {
   const logger = o.logger.child({ component: "status-page" });
   const hub = new EventHub({

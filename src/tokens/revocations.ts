@@ -11,8 +11,8 @@ export interface Revocation {
 
 /**
  * Revoked token ids in Consul KV, one key per jti (`tagroll/revoked/<jti>` =
- * `{"service","revokedAt"}`), so every tagroll instance sees a revocation at once (design:
- * "revocation by jti kept in Consul KV"). Errors from the store (UpstreamUnavailableError) propagate.
+ * `{"service","revokedAt"}`), so every tagroll instance sees a revocation at once (README,
+ * "Security model": Revocation). Errors from the store (UpstreamUnavailableError) propagate.
  */
 export class RevocationStore {
   constructor(private readonly kv: KvStore) {}

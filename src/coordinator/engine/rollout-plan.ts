@@ -20,7 +20,7 @@ export function isDone(entry: AllocProgress, value: string): boolean {
 /**
  * A fresh rollout is responsible for the allocations running now, i.e. after the new value was
  * written. Any allocation placed later (reschedule, scale-up) renders the new value when it
- * starts, so it is left alone (design: "Allocations placed during the rollout").
+ * starts, so it is left alone (ARCHITECTURE.md, "Placements during a rollout").
  */
 export function planFresh(listings: GroupListing[], now: number): AllocProgress[] {
   return listings.flatMap(({ running }) => running.map((alloc) => newEntry(alloc, now)));

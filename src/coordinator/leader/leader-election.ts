@@ -26,7 +26,7 @@ export interface LeaderElectionOptions {
 }
 
 /**
- * Leader election on a Consul session holding one key (design: "Coordinator"; Consul's
+ * Leader election on a Consul session holding one key (ARCHITECTURE.md, "Leadership"; Consul's
  * "Application leader election" guide): a session with behaviour `release`, `acquire` on the key,
  * renewals every TTL/3, and a clean `release` + destroy on shutdown so a successor starts at once.
  * Leadership is given up — the term's signal aborts — as soon as a renewal says the session is

@@ -1,6 +1,6 @@
 /**
  * Thrown into every wait of a rollout when this instance stops leading, so that no restart is
- * issued after leadership is lost (issue 4, item 1). A rollout that ends with it is left as
+ * issued after leadership is lost (ARCHITECTURE.md, "Leadership"). A rollout that ends with it is left as
  * persisted: the next leader resumes it.
  */
 export class LeadershipLostError extends Error {

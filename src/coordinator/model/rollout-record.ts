@@ -1,7 +1,7 @@
 /**
- * The rollout record persisted in `tagroll/rollouts/<service>` (design: "Desired state in Consul KV").
+ * The rollout record persisted in `tagroll/rollouts/<service>` (ARCHITECTURE.md, "State in Consul KV").
  * It is written after every step of every allocation, so a new leader — or this process after a
- * crash — resumes exactly where the last one stopped (issue 4, item 7).
+ * crash — resumes exactly where the last one stopped (ARCHITECTURE.md, "Resuming").
  */
 
 /** `deploy`: a new value; `restart`: same value, rolling restart; `adopted`: first sight, nothing run. */
@@ -14,7 +14,7 @@ export type RolloutKind = "deploy" | "restart" | "adopted";
 export type RolloutStatus = "running" | "reverting" | "succeeded" | "failed" | "reverted";
 
 /**
- * Where one allocation is in the steps of the design's rollout loop; `draining` (taking its
+ * Where one allocation is in its steps (ARCHITECTURE.md, "The allocation state machine"); `draining` (taking its
  * Consul services out of rotation before the restart) sits between render and restart.
  */
 export type AllocStepState =
@@ -92,7 +92,7 @@ export function phaseValue(record: RolloutRecord): string {
 
 /**
  * The value the service was last rolled out with (or is being rolled out to). A KV value equal
- * to it is not a change: this is how the watcher ignores our own revert write (issue 4, item 6).
+ * to it is not a change: this is how the watcher ignores our own revert write (ARCHITECTURE.md, "Revert").
  */
 export function settledValue(record: RolloutRecord): string {
   return phaseValue(record);

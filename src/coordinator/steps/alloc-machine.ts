@@ -134,7 +134,8 @@ export function restartRecorded(walk: Pick<AllocWalk, "entry" | "value">): boole
 /**
  * Step 1, render: wait until the allocation's rendered files hold the value, so the restart
  * starts the task with it. Skipped with `restart { render_templates = true }`: the restart
- * re-renders (blocking) before the task starts (reference/nomad-consul.md), and on Nomad < 2.0.3
+ * re-renders (blocking) before the task starts (Nomad docs, `restart` block, `render_templates`;
+ * https://developer.hashicorp.com/nomad/docs/job-specification/restart), and on Nomad < 2.0.3
  * an all-noop template is not re-rendered otherwise, so the wait would only end at the timeout.
  * Then drain when the allocation has Consul services, else go straight to the restart.
  */

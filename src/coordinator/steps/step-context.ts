@@ -45,7 +45,7 @@ export class Deadline {
 }
 
 /**
- * Runs `call`, retrying while Nomad or Consul is unreachable (issue 4, test 7) with backoff, until
+ * Runs `call`, retrying while Nomad or Consul is unreachable, with backoff, until
  * it answers or leadership is lost. An outage neither fails the allocation nor eats its deadline.
  */
 export async function retrying<T>(

@@ -10,7 +10,7 @@ export interface RolloutParams {
   healthyDeadlineMs: number;
 }
 
-/** Nomad's own `update` defaults (reference/nomad-consul.md). */
+/** Nomad's own `update` defaults (https://developer.hashicorp.com/nomad/docs/job-specification/update). */
 export const NOMAD_UPDATE_DEFAULTS: RolloutParams = {
   maxParallel: 1,
   minHealthyTimeMs: 10_000,

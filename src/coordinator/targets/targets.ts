@@ -29,7 +29,7 @@ export interface GroupTarget {
 export const OPT_IN_META = "tagroll_service";
 
 /**
- * Targets of a service (design: "Targets"): the jobs its config lists plus every job whose meta
+ * Targets of a service (README, "Concepts" and "The Nomad job contract"): the jobs its config lists plus every job whose meta
  * opts in, narrowed to the configured groups and tasks. Service and system jobs only — a batch
  * allocation has nothing to restart into.
  */

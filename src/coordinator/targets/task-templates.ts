@@ -1,7 +1,7 @@
 import type { NomadJob, NomadService, NomadTask, NomadTaskGroup } from "../../nomad/nomad-api.js";
 import { watchPrefix } from "../watch/index.js";
 
-/** Where an allocation's health is read from, in the order the design prefers them. */
+/** Where an allocation's health is read from, in the order tagroll prefers them (README, "Concepts"). */
 export type HealthSource = "consul" | "nomad" | "task";
 
 /**

@@ -31,7 +31,7 @@ export interface KvWatcherOptions {
 
 /**
  * Watches Consul KV with ONE blocking query per distinct folder of the watched keys
- * (design: "Coordinator"), however many services share that folder. Reports only watched keys
+ * (ARCHITECTURE.md, "From a KV change to `succeeded`"), however many services share that folder. Reports only watched keys
  * whose ModifyIndex moved; deleted keys are logged, not reported (a missing desired value is
  * never a reason to restart anything).
  */

@@ -7,8 +7,8 @@ import { TcpProxy } from "./tcp-proxy.js";
 import { folderPrefix } from "../../../src/state/kv-layout.js";
 
 /**
- * Consul going away mid-run (design: "if Consul is unreachable → 503 so the sender retries;
- * nothing half-written"). tagroll talks to Consul through a TCP proxy the test cuts, like a
+ * Consul going away mid-run (README, "Troubleshooting": 503 so the sender retries,
+ * nothing half-written). tagroll talks to Consul through a TCP proxy the test cuts, like a
  * network fault; the assertions read Consul directly, so they see exactly what was written.
  */
 
