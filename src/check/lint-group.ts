@@ -1,6 +1,6 @@
 import semver from "semver";
 import type { ServiceConfig } from "../config/types.js";
-import { watchPrefix } from "../coordinator/watch-index.js";
+import { watchPrefix } from "../coordinator/index.js";
 import { drainPlan } from "../nomad/drain-method.js";
 import type { NomadJob, NomadService, NomadTask, NomadTaskGroup, NomadTemplate } from "../nomad/nomad-api.js";
 import type { Finding } from "./finding.js";
@@ -33,8 +33,8 @@ export interface GroupLintInput {
 }
 
 /**
- * Lints one target task group against the job contract (design: "Nomad job the user writes";
- * issue 5, item 6). Pure: the job as Nomad's API returns it in, findings out.
+ * Lints one target task group against the job contract (README, "The Nomad job
+ * contract"). Pure: the job as Nomad's API returns it in, findings out.
  */
 export function lintGroup(input: GroupLintInput): Finding[] {
   const { service, job, group } = input;

@@ -1,6 +1,6 @@
 import type { ServiceConfig } from "../config/types.js";
 import type { Logger } from "../core/logger.js";
-import { resolveTargets } from "../coordinator/targets.js";
+import { resolveTargets } from "../coordinator/index.js";
 import { drainPlan } from "../nomad/drain-method.js";
 import type { NomadApi, NomadJob, NomadScope, NomadTaskGroup } from "../nomad/nomad-api.js";
 import type { DrainProbe } from "./agent-probe.js";

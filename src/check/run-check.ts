@@ -1,7 +1,7 @@
 import { ConfigError } from "../config/config-error.js";
 import type { TagrollConfig } from "../config/types.js";
 import type { Logger } from "../core/logger.js";
-import { nomadDefaults } from "../coordinator/targets.js";
+import { nomadDefaults } from "../coordinator/index.js";
 import type { NomadApi } from "../nomad/nomad-api.js";
 import { nomadPingable, probeAgent, type AgentProbe, type DrainProbe, type Pingable } from "./agent-probe.js";
 import type { Finding } from "./finding.js";
@@ -27,7 +27,7 @@ export interface CheckDeps {
 }
 
 /**
- * `tagroll check` (issue 5, item 6): the configuration, then both agents, then every service's
+ * `tagroll check` (README, "Command line"): the configuration, then both agents, then every service's
  * target jobs. Stops at the first stage that makes the next meaningless (no config, no Nomad).
  */
 export async function runCheck(deps: CheckDeps): Promise<CheckReport> {

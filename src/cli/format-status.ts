@@ -1,6 +1,6 @@
 import type { StatusReport } from "../api/admin-client.js";
-import type { RolloutRecord } from "../coordinator/rollout-record.js";
-import type { ServiceStatus } from "../coordinator/service-status.js";
+import type { RolloutRecord } from "../coordinator/index.js";
+import type { ServiceStatus } from "../operations/index.js";
 import { seconds, table, utc } from "./output.js";
 
 /**

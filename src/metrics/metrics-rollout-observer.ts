@@ -1,4 +1,4 @@
-import type { RolloutObserver } from "../coordinator/rollout-observer.js";
+import type { RolloutObserver } from "../coordinator/index.js";
 import { safeLabel } from "./safe-label.js";
 import type { TagrollMetrics } from "./tagroll-metrics.js";
 

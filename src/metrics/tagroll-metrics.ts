@@ -1,7 +1,7 @@
 import { Counter, Gauge, Histogram, type Registry } from "prom-client";
 
 /**
- * Every tagroll series, registered on one registry the caller owns (conventions §2: no global
+ * Every tagroll series, registered on one registry the caller owns (no global
  * default registry). Labels are service names, webhook sources and outcomes only: all bounded
  * and none secret. Tags are not secret but unbounded, so no series is labelled by tag.
  */

@@ -1,7 +1,6 @@
-import { createHash } from "node:crypto";
 import { systemClock, type Clock } from "../core/clock.js";
 import type { KvStore } from "../kv/kv-store.js";
-import { DEFAULT_STATE_ROOT, kindPrefix } from "./state-keys.js";
+import { deliveryKey, folderPrefix, STATE_ROOT } from "./kv-layout.js";
 
 export interface DeliveryStoreOptions {
   root?: string;
@@ -16,11 +15,11 @@ interface DeliveryRecord {
 }
 
 /**
- * Dedupe records for webhook deliveries at `tagroll/deliveries/<sha256(source, id)>`. Hashing
- * keeps arbitrary sender ids (slashes, spaces, great length) out of key paths. Creation is a
- * `cas=0` write, so of two concurrent identical deliveries exactly one is "first".
+ * Dedupe records for webhook deliveries at `tagroll/deliveries/<sha256(source, id)>` (see
+ * kv-layout.ts). Creation is a `cas=0` write, so of two concurrent identical deliveries exactly one is "first".
  */
 export class DeliveryStore {
+  private readonly root: string;
   private readonly prefix: string;
   private readonly clock: Clock;
 
@@ -28,7 +27,8 @@ export class DeliveryStore {
     private readonly kv: KvStore,
     options: DeliveryStoreOptions = {},
   ) {
-    this.prefix = kindPrefix(options.root ?? DEFAULT_STATE_ROOT, "deliveries");
+    this.root = options.root ?? STATE_ROOT;
+    this.prefix = folderPrefix("deliveries", this.root);
     this.clock = options.clock ?? systemClock;
   }
 
@@ -60,9 +60,7 @@ export class DeliveryStore {
   }
 
   private key(source: string, deliveryId: string): string {
-    // NUL cannot occur in either part, so ("ab","c") and ("a","bc") never collide.
-    const digest = createHash("sha256").update(`${source}\u0000${deliveryId}`).digest("hex");
-    return `${this.prefix}${digest}`;
+    return deliveryKey(source, deliveryId, this.root);
   }
 }
 

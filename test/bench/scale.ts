@@ -5,6 +5,7 @@ import { withBenchCluster, type BenchCluster } from "./bench-cluster.js";
 import { median, type Benchmark, type BenchResult } from "./bench-result.js";
 import { blockingQueries, connectionsTo, probeJson } from "./consul-connections.js";
 import { sleep, waitFor } from "../helpers/cluster.js";
+import { folderPrefix } from "../../src/state/kv-layout.js";
 
 const SIZES = [1, 1_000];
 const SETTLE_MS = 15_000;
@@ -99,7 +100,9 @@ async function measure(
     const all = await waitFor(
       `${services} rollout records`,
       async () => {
-        const keys = await probeJson<string[]>(`${consulAddr}/v1/kv/tagroll/rollouts/?keys`).catch(() => []);
+        const keys = await probeJson<string[]>(`${consulAddr}/v1/kv/${folderPrefix("rollouts")}?keys`).catch(
+          () => [],
+        );
         adopted = keys.length;
         return adopted >= services;
       },

@@ -4,7 +4,7 @@ import { CONSUL_PIN, NOMAD_PIN } from "../../agents/pins.js";
 import { resolveBinary } from "../../agents/resolve-binary.js";
 import { systemClock } from "../../core/clock.js";
 import { createLogger } from "../../core/logger.js";
-import { observeAll } from "../../coordinator/rollout-observer.js";
+import { observeAll } from "../../coordinator/index.js";
 import { registerDemoJob } from "../../demo/demo-job.js";
 import { devConfig, dockerHubCurl } from "../../dev/dev-config.js";
 import { startRuntime } from "../../runtime/runtime.js";

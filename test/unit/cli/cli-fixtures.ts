@@ -1,7 +1,7 @@
 import type { HistoryReport, StatusReport } from "../../../src/api/admin-client.js";
 import type { CheckReport } from "../../../src/check/run-check.js";
-import type { AllocationStatus } from "../../../src/coordinator/service-status.js";
-import type { RolloutRecord } from "../../../src/coordinator/rollout-record.js";
+import type { AllocationStatus } from "../../../src/operations/index.js";
+import type { RolloutRecord } from "../../../src/coordinator/index.js";
 
 /** Deterministic inputs for the golden files in test/fixtures/cli/. */
 

@@ -1,7 +1,7 @@
 import { register as globalRegistry } from "prom-client";
 import { describe, expect, it } from "vitest";
-import type { AllocStepEvent, CoordinatorEvent } from "../../../src/coordinator/rollout-observer.js";
-import { notify } from "../../../src/coordinator/rollout-observer.js";
+import type { AllocStepEvent, CoordinatorEvent } from "../../../src/coordinator/index.js";
+import { notify } from "../../../src/coordinator/index.js";
 import { createLogger } from "../../../src/core/logger.js";
 import { createMetrics } from "../../../src/metrics/create-metrics.js";
 import { sample } from "./prom-text.js";
