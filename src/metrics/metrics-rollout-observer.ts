@@ -30,6 +30,7 @@ export function metricsRolloutObserver(m: TagrollMetrics): RolloutObserver {
         case "health":
           if (!allocs.has(event.allocId)) allocs.set(event.allocId, event.at);
           if (event.step === "restarting") m.restarts.inc({ service });
+          if (event.step === "restarting" && event.undrained) m.undrainedRestarts.inc({ service });
           return;
         case "healthy":
         case "failed": {

@@ -48,7 +48,8 @@ export function drainPlan(group: NomadTaskGroup, restarted: readonly NomadTask[]
         };
   }
   const taskServices: NomadService[] = restarted.flatMap((task) => task.Services ?? []);
-  const delayMs = Math.max(0, ...restarted.map((task) => task.ShutdownDelay ?? 0)) / NANOS_PER_MS;
+  const delayMs =
+    Math.max(group.ShutdownDelay ?? 0, ...restarted.map((task) => task.ShutdownDelay ?? 0)) / NANOS_PER_MS;
   if (taskServices.some((service) => provider(service) === "consul")) {
     return { method: "consul-maintenance", delayMs };
   }

@@ -18,6 +18,8 @@ export interface AllocationStatus {
   rendered?: string;
   /** Its step in the current/last rollout, when it is part of it. */
   step?: AllocStepState;
+  /** Why its restart in that rollout went out undrained (AllocProgress.undrained). */
+  undrained?: string;
   restartedFor?: string;
 }
 
@@ -67,6 +69,7 @@ export async function allocationStatus(
         if (rendered !== undefined) status.rendered = rendered;
         const entry = progress.get(alloc.ID);
         if (entry) status.step = entry.state;
+        if (entry?.undrained) status.undrained = entry.undrained;
         if (entry?.restartedFor !== undefined) status.restartedFor = entry.restartedFor;
         allocations.push(status);
       }

@@ -130,5 +130,6 @@ function stepEvent(
     value,
   };
   if (entry.error && step === "failed") event.error = entry.error;
+  if (entry.undrained && step === "restarting") event.undrained = entry.undrained;
   return event;
 }

@@ -54,6 +54,7 @@ export function recordEvents(
       value: phaseValue(after),
     };
     if (alloc.error && alloc.state === "failed") step.error = alloc.error;
+    if (alloc.undrained && alloc.state === "restarting") step.undrained = alloc.undrained;
     events.push(step);
   }
   if (FINAL_STATUSES.has(after.status) && !(same && FINAL_STATUSES.has(same.status))) {

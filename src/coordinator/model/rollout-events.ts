@@ -28,6 +28,8 @@ export interface AllocStepEvent extends RolloutEventBase {
   /** The value the allocation is being moved to. */
   value: string;
   error?: string;
+  /** On `restarting`: why this restart goes out undrained (see AllocProgress.undrained). */
+  undrained?: string;
 }
 
 export interface RolloutSupersededEvent extends RolloutEventBase {

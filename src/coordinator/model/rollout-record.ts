@@ -50,6 +50,19 @@ export interface AllocProgress {
   restartedAt?: number;
   /** Consul service IDs put into maintenance for the restart; taken out again once healthy. */
   drained?: string[];
+  /**
+   * How the allocation left rotation before its last restart (src/nomad/drain-method.ts):
+   * `nomad` — a whole-allocation restart, Nomad deregistered its group services and waited the
+   * group's shutdown_delay; `maintenance` — tagroll put its Consul services into maintenance;
+   * `none` — nothing to drain (no services).
+   */
+  drain?: "nomad" | "maintenance" | "none";
+  /**
+   * Why the last restart went out while load balancers could still route to the instance;
+   * absent when it was drained. Shown by `tagroll status` and the status page, counted in
+   * `tagroll_undrained_restarts_total`.
+   */
+  undrained?: string;
   error?: string;
   updatedAt: number;
 }

@@ -24,7 +24,8 @@ export interface AllocEffects {
   waitRendered(): Promise<RenderOutcome>;
   /** The allocation's Consul service instances to take out of rotation before its restart. */
   servicesToDrain(): Promise<string[]>;
-  drain(services: string[]): Promise<void>;
+  /** Puts them into maintenance and waits the delay; returns those the agent refused. */
+  drain(services: string[]): Promise<string[]>;
   undrain(services: string[] | undefined): Promise<void>;
   getAllocation(): Promise<NomadAllocation | undefined>;
   /** The restart request(s), leadership checked right before each. */
@@ -147,18 +148,49 @@ async function render(walk: AllocWalk): Promise<AllocStep> {
       return fail(walk, `${walk.value} not rendered within ${walk.renderTimeoutMs} ms`);
   }
   if (walk.halted() || walk.superseded()) return hold(walk);
+  return planDrain(walk);
+}
+
+/**
+ * How the allocation leaves rotation before its restart (src/nomad/drain-method.ts). Group
+ * services: Nomad drains them itself when the whole allocation is restarted, so straight on to
+ * the restart. Task-level Consul services: into `draining`. Whatever cannot be drained is
+ * recorded on the entry (`undrained`) before the restart goes out — never silently.
+ */
+async function planDrain(walk: AllocWalk): Promise<AllocStep> {
+  const { entry } = walk;
+  const plan = walk.target.drain;
+  delete entry.undrained;
+  if (plan.method !== "consul-maintenance") {
+    entry.drain = plan.method === "group-restart" ? "nomad" : "none";
+    if (plan.caveat) entry.undrained = plan.caveat;
+    return markForRestart(walk);
+  }
+  entry.drain = "maintenance";
   const services = await walk.effects.servicesToDrain();
-  if (services.length === 0) return markForRestart(walk);
-  walk.entry.drained = services;
+  if (services.length === 0) {
+    entry.undrained = "no Consul service instance of the allocation could be put into maintenance";
+    return markForRestart(walk);
+  }
+  entry.drained = services;
   return { next: "draining" };
 }
 
 /**
- * Step 2a, drain: the allocation's services go into maintenance (out of every `?passing` answer)
- * for the job's `shutdown_delay` before the restart; see drain-alloc.ts for why.
+ * Step 2a, drain (task-level Consul services): into maintenance, out of every `?passing`
+ * answer, for the job's `shutdown_delay` before the restart; see drain-alloc.ts for why. The
+ * agent we talk to refuses services another node's agent registered (hashicorp/consul#1105):
+ * those are restarted undrained, and the entry says so.
  */
 async function drain(walk: AllocWalk): Promise<AllocStep> {
-  await walk.effects.drain(walk.entry.drained ?? []);
+  const { entry } = walk;
+  const refused = await walk.effects.drain(entry.drained ?? []);
+  if (refused.length > 0) {
+    entry.drained = (entry.drained ?? []).filter((id) => !refused.includes(id));
+    entry.undrained =
+      `Consul maintenance refused for ${refused.join(", ")} (agent-local, hashicorp/consul#1105): ` +
+      "declare the service in the group, with a group shutdown_delay";
+  }
   if (walk.halted()) return hold(walk);
   return markForRestart(walk);
 }
@@ -172,10 +204,16 @@ async function markForRestart(walk: AllocWalk): Promise<AllocStep> {
   const { entry } = walk;
   const alloc = await walk.effects.getAllocation();
   if (!alloc || allocCondition(alloc) !== "ok") return { outcome: "gone" };
-  walk.restartTasks = restartedTasks(alloc, walk.target.tasks);
+  walk.restartTasks = restartedTasks(alloc, wholeAllocation(walk) ? [] : walk.target.tasks);
   entry.marks = taskMarks(alloc, walk.restartTasks);
   entry.restartedFor = walk.value;
   entry.restartedAt = walk.now();
+  if (entry.undrained) {
+    walk.logger.warn(
+      { allocId: entry.allocId, reason: entry.undrained },
+      "restarting an allocation undrained",
+    );
+  }
   return { next: "restarting" };
 }
 
@@ -261,5 +299,14 @@ function fail(walk: AllocWalk, reason: string): AllocStep {
 
 /** One request for every task when the target restarts them all, else one per task. */
 function restartScope(walk: AllocWalk, tasks: string[]): string[] | "all" {
-  return walk.target.tasks.length === 0 ? "all" : tasks;
+  return wholeAllocation(walk) ? "all" : tasks;
+}
+
+/**
+ * The allocation is restarted as a whole (its running tasks, one request without a task name):
+ * when the target names no tasks, and whenever its services are at group level — only a
+ * whole-allocation restart makes Nomad drain those (src/nomad/drain-method.ts).
+ */
+function wholeAllocation(walk: AllocWalk): boolean {
+  return walk.target.tasks.length === 0 || walk.target.drain.method === "group-restart";
 }

@@ -16,7 +16,7 @@ export async function servicesToDrain(
   ref: AllocRef,
   target: GroupTarget,
 ): Promise<string[]> {
-  if (target.health !== "consul" || !ctx.health.setMaintenance) return [];
+  if (target.drain.method !== "consul-maintenance" || !ctx.health.setMaintenance) return [];
   const checks = await retrying(ctx, () => ctx.health.checksForAlloc(ref.allocId));
   return [...new Set(checks.map((c) => c.serviceId).filter(Boolean))];
 }
@@ -30,10 +30,11 @@ export async function drainAlloc(
   services: string[],
   reason: string,
   waitMs: number,
-): Promise<void> {
+): Promise<string[]> {
   const setMaintenance = ctx.health.setMaintenance?.bind(ctx.health);
-  if (!setMaintenance) return;
+  if (!setMaintenance) return services;
   let drained = 0;
+  const refused: string[] = [];
   for (const id of services) {
     // Best effort: a service this agent does not know (registered by another node's agent, or
     // gone) is restarted undrained rather than failing the rollout.
@@ -42,12 +43,14 @@ export async function drainAlloc(
       (err: unknown) => {
         if (ctx.signal.aborted) throw err;
         ctx.logger.warn({ err, serviceId: id }, "could not drain a service; restarting it undrained");
+        refused.push(id);
         return false;
       },
     );
     if (ok) drained++;
   }
   if (drained > 0 && waitMs > 0) await ctx.clock.sleep(waitMs, ctx.signal);
+  return refused;
 }
 
 /**

@@ -1,5 +1,6 @@
 import type { JobTarget, ServiceConfig, TagrollConfig } from "../../config/types.js";
 import type { Logger } from "../../core/logger.js";
+import { drainPlan, type DrainPlan } from "../../nomad/drain-method.js";
 import type { NomadApi, NomadJob, NomadScope, NomadTaskGroup } from "../../nomad/nomad-api.js";
 import { rolloutParams, type RolloutParams } from "./rollout-params.js";
 import { healthSource, renderedFiles, type HealthSource } from "./task-templates.js";
@@ -23,6 +24,12 @@ export interface GroupTarget {
   rendersOnRestart: boolean;
   /** The job's `shutdown_delay` (ms): how long a drained allocation waits before its restart. */
   drainMs: number;
+  /**
+   * How an allocation leaves rotation before its restart (src/nomad/drain-method.ts). With
+   * `group-restart` the whole allocation is restarted (its running tasks), whatever `tasks` says,
+   * because only that makes Nomad deregister the group's services and wait its shutdown_delay.
+   */
+  drain: DrainPlan;
 }
 
 /** The meta key a job sets to opt in: `meta { tagroll_service = "web" }`. */
@@ -70,6 +77,7 @@ function groupTarget(
   const rendering = group.Tasks.filter((task) => renderedFiles(task, service.key).length > 0);
   const tasks = target.tasks ?? rendering.map((task) => task.Name);
   const restarted = group.Tasks.filter((task) => tasks.length === 0 || tasks.includes(task.Name));
+  const plan = drainPlan(group, restarted);
   return {
     jobId: job.ID,
     namespace: job.Namespace,
@@ -83,8 +91,8 @@ function groupTarget(
     rendersOnRestart:
       restarted.length > 0 &&
       restarted.every((task) => (task.RestartPolicy ?? group.RestartPolicy)?.RenderTemplates === true),
-    drainMs:
-      Math.max(group.ShutdownDelay ?? 0, ...restarted.map((task) => task.ShutdownDelay ?? 0)) / 1_000_000,
+    drainMs: plan.delayMs,
+    drain: plan,
   };
 }
 

@@ -61,7 +61,15 @@ export const statusAll: StatusReport = {
         previousValue: "v1",
         finishedAt: T0 + 42_000,
       }),
-      allocations: [alloc(1, "v2", "healthy"), alloc(2, "v2", "healthy"), alloc(3, "v2", "healthy")],
+      allocations: [
+        alloc(1, "v2", "healthy"),
+        alloc(2, "v2", "healthy"),
+        {
+          ...alloc(3, "v2", "healthy"),
+          undrained:
+            "the group has no shutdown_delay: Nomad deregisters its services and kills the tasks at the same moment",
+        },
+      ],
     },
     {
       service: "api",

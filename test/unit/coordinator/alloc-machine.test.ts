@@ -11,6 +11,7 @@ import type { AllocProgress, AllocStepState } from "../../../src/coordinator/mod
 import type { GroupTarget } from "../../../src/coordinator/targets/targets.js";
 import type { RenderOutcome } from "../../../src/coordinator/steps/wait-rendered.js";
 import type { RunningOutcome } from "../../../src/coordinator/steps/wait-running.js";
+import type { DrainPlan } from "../../../src/nomad/drain-method.js";
 import type { NomadAllocation } from "../../../src/nomad/nomad-api.js";
 import { silentLogger } from "./fakes/harness.js";
 import { allocEntry } from "./fakes/records.js";
@@ -69,6 +70,12 @@ interface Answers {
   halted: boolean;
   superseded: boolean;
   rendersOnRestart: boolean;
+  /** The target's drain plan; task-level Consul services (maintenance) unless a row says so. */
+  drain: DrainPlan;
+  /** Services the Consul agent refuses to put into maintenance. */
+  refused: string[];
+  /** The target's tasks; empty: every task. */
+  tasks: string[];
 }
 
 const OK: Answers = {
@@ -81,21 +88,25 @@ const OK: Answers = {
   halted: false,
   superseded: false,
   rendersOnRestart: false,
+  drain: { method: "consul-maintenance", delayMs: 2_000 },
+  refused: [],
+  tasks: [],
 };
 
-function target(rendersOnRestart: boolean): GroupTarget {
+function target(rendersOnRestart: boolean, drain: DrainPlan, tasks: string[]): GroupTarget {
   return {
     jobId: "web",
     namespace: "default",
     scope: { namespace: "default" },
     group: "app",
-    tasks: [],
+    tasks,
     files: ["web/local/env"],
     valueName: "IMAGE_TAG",
     health: "consul",
     params: { maxParallel: 1, minHealthyTimeMs: 2_000, healthyDeadlineMs: DEADLINE_MS },
     rendersOnRestart,
-    drainMs: 2_000,
+    drainMs: drain.delayMs,
+    drain,
   };
 }
 
@@ -110,7 +121,7 @@ function walkOf(e: AllocProgress, resuming: boolean, answers: Partial<Answers> =
   const effects: AllocEffects = {
     waitRendered: async () => (calls.push("waitRendered"), a.render),
     servicesToDrain: async () => (calls.push("servicesToDrain"), a.services),
-    drain: async (services) => void calls.push(`drain ${services.join(",")}`),
+    drain: async (services) => (calls.push(`drain ${services.join(",")}`), a.refused),
     undrain: async (services) => void calls.push(`undrain ${services?.join(",") ?? "-"}`),
     getAllocation: async () => (calls.push("getAllocation"), a.alloc),
     restart: async (tasks) => void calls.push(`restart ${tasks === "all" ? "all" : tasks.join(",")}`),
@@ -124,7 +135,7 @@ function walkOf(e: AllocProgress, resuming: boolean, answers: Partial<Answers> =
   const walk: AllocWalk = {
     entry: e,
     value: "v2",
-    target: target(a.rendersOnRestart),
+    target: target(a.rendersOnRestart, a.drain, a.tasks),
     renderTimeoutMs: 30_000,
     now: () => NOW,
     logger: silentLogger,
@@ -283,6 +294,51 @@ describe("advance: a state this walk entered", () => {
     const w = walkOf(entry("restarting", true), false);
     await advance(w.walk);
     expect(w.walk.deadline?.at).toBe(NOW - 5_000 + DEADLINE_MS);
+  });
+
+  it("restarts the whole allocation when Nomad drains its group services, without maintenance", async () => {
+    const w = walkOf(entry("rendering", false), false, {
+      drain: { method: "group-restart", delayMs: 2_000 },
+      tasks: ["web"],
+      services: ["s1"],
+    });
+    expect(await advance(w.walk)).toEqual({ next: "restarting" });
+    expect(w.calls).toEqual(["waitRendered", "getAllocation"]);
+    expect(w.walk.entry).toMatchObject({ drain: "nomad", restartedFor: "v2" });
+    expect(w.walk.entry.undrained).toBeUndefined();
+    w.walk.entry.state = "restarting"; // what walkAlloc's persist does between two steps
+    expect(await advance(w.walk)).toEqual({ next: "health" });
+    expect(w.calls.at(-1)).toBe("restart all");
+  });
+
+  it("records why a restart goes out undrained: a group without shutdown_delay", async () => {
+    const w = walkOf(entry("rendering", false), false, {
+      drain: { method: "group-restart", delayMs: 0, caveat: "the group has no shutdown_delay" },
+    });
+    expect(await advance(w.walk)).toEqual({ next: "restarting" });
+    expect(w.walk.entry.undrained).toBe("the group has no shutdown_delay");
+  });
+
+  it("records why a restart goes out undrained: nothing found to put into maintenance", async () => {
+    const w = walkOf(entry("rendering", false), false, { services: [] });
+    expect(await advance(w.walk)).toEqual({ next: "restarting" });
+    expect(w.walk.entry).toMatchObject({ drain: "maintenance" });
+    expect(w.walk.entry.undrained).toMatch(/no Consul service instance/);
+  });
+
+  it("records why a restart goes out undrained: another node's agent refused maintenance", async () => {
+    const w = walkOf(entry("draining", false, { drained: ["s1", "s2"] }), false, { refused: ["s2"] });
+    expect(await advance(w.walk)).toEqual({ next: "restarting" });
+    expect(w.walk.entry.drained).toEqual(["s1"]);
+    expect(w.walk.entry.undrained).toMatch(/maintenance refused for s2.*hashicorp\/consul#1105/);
+  });
+
+  it("clears an earlier restart's undrained note when this one is drained", async () => {
+    const w = walkOf(entry("rendering", false, { undrained: "earlier" }), false, {
+      drain: { method: "group-restart", delayMs: 2_000 },
+    });
+    await advance(w.walk);
+    expect(w.walk.entry.undrained).toBeUndefined();
   });
 
   it("takes a drained allocation back into rotation when it is healthy", async () => {
