@@ -70,7 +70,7 @@ const NOTES = [
   "Blocking queries open: tagroll's own HTTP requests carrying Consul's `index=` parameter that are in flight, " +
     "counted in its process through node:diagnostics_channel (`http.client.request.start` until the request " +
     "closes), with the KV folders they watch. The KvWatcher runs one blocking query per distinct watched " +
-    "folder but merges sibling folders into their parent beyond 64 (src/coordinator/kv-watcher.ts), so 1,000 " +
+    "folder but merges sibling folders into their parent beyond 64 (src/coordinator/watch/kv-watcher.ts), so 1,000 " +
     "`configs/svc-<i>/` folders are one query on `configs/`, plus `tagroll/requests/`. Cross-check from Consul's " +
     "side: its telemetry gauge `rpc.queries_blocking` (`/v1/agent/metrics`) after the settle minus before " +
     "tagroll started; Nomad's own blocking queries come and go in it, so it is only roughly the same.",

@@ -40,7 +40,7 @@ export type RolloutAction =
 
 /**
  * The rollout's decision, pure: from the record and what was observed since the last step, the
- * one thing to do next. The engine (rollout.ts) runs the action, observes, and asks again.
+ * one thing to do next. The engine (rollout-engine.ts) runs the action, observes, and asks again.
  *
  * - started: a first pass; planned afresh when the record has no allocations yet;
  * - a newer desired value supersedes before any pass (finishing the batch in flight first:

@@ -59,7 +59,7 @@ export interface RolloutControl {
 
 /**
  * Drives one rollout record to a final status, levant-style: a loop that asks
- * `nextRolloutStatus` (rollout-status.ts) what the record calls for, does that one thing —
+ * `nextRolloutStatus` (next-rollout-status.ts) what the record calls for, does that one thing —
  * a pass over the allocations (after superseding or re-planning when asked), the revert write,
  * or the finish — and asks again with what it observed.
  * Throws LeadershipLostError when leadership goes; the record then stays as persisted.

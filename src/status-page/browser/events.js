@@ -1,12 +1,13 @@
 /**
- * Client script, part 2 of 3: applying one coordinator event (the types of
- * src/coordinator/rollout-observer.ts) to the state drawn by part 1. Updates are incremental and
+ * Status page script, part 2 of 3: applying one coordinator event (the types of
+ * src/coordinator/model/rollout-events.ts) to the state drawn by part 1. Updates are incremental and
  * idempotent, so an event replayed over a newer snapshot does no harm; anything the page cannot
  * place (an unknown service, another rollout id) asks for a fresh snapshot instead of guessing.
  */
-export const EVENTS_SCRIPT = String.raw`
+/** Steps past which an allocation's file holds the rollout's value. */
 const MOVED = ["restarting", "health", "healthy"];
 
+/** @param {PageEvent} e */
 function applyEvent(e) {
   if (e.type === "leadership") return refreshSoon();
   const s = views.get(e.service);
@@ -14,8 +15,16 @@ function applyEvent(e) {
   const r = s.rollout;
   switch (e.type) {
     case "rollout-started":
-      s.rollout = { id: e.rolloutId, kind: e.kind, status: "running", value: e.value, previousValue: e.previousValue,
-        startedAt: e.at, superseded: [], allocs: [] };
+      s.rollout = {
+        id: e.rolloutId,
+        kind: e.kind,
+        status: "running",
+        value: e.value,
+        previousValue: e.previousValue,
+        startedAt: e.at,
+        superseded: [],
+        allocs: [],
+      };
       s.desired = e.value;
       if (!e.resumed) for (const a of s.allocations) a.step = "pending";
       break;
@@ -26,7 +35,8 @@ function applyEvent(e) {
         s.allocations = s.allocations.filter((x) => x.allocId !== e.allocId);
         break;
       }
-      if (!a) s.allocations.push((a = { allocId: e.allocId, name: e.allocName, jobId: e.jobId, group: e.group }));
+      if (!a)
+        s.allocations.push((a = { allocId: e.allocId, name: e.allocName, jobId: e.jobId, group: e.group }));
       a.step = e.step;
       // Past "rendering" the allocation's file holds the value (step 1 waits for exactly that).
       if (MOVED.includes(e.step)) a.running = a.rendered = e.value;
@@ -67,4 +77,3 @@ function applyEvent(e) {
   }
   renderOne(e.service);
 }
-`;
