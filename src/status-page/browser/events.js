@@ -38,6 +38,8 @@ function applyEvent(e) {
       if (!a)
         s.allocations.push((a = { allocId: e.allocId, name: e.allocName, jobId: e.jobId, group: e.group }));
       a.step = e.step;
+      if (e.step === "rendering") delete a.undrained;
+      if (e.undrained) a.undrained = e.undrained;
       // Past "rendering" the allocation's file holds the value (step 1 waits for exactly that).
       if (MOVED.includes(e.step)) a.running = a.rendered = e.value;
       delete a.drift;

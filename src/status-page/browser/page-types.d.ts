@@ -16,6 +16,8 @@ interface AllocView {
   rendered?: string;
   /** Set by a drift event until the next snapshot. */
   drift?: boolean;
+  /** Why its restart went out while still in rotation (AllocProgress.undrained). */
+  undrained?: string;
 }
 
 interface RolloutView {
@@ -86,6 +88,7 @@ type PageEvent =
       step: string;
       value: string;
       error?: string;
+      undrained?: string;
     })
   | (EventBase & { type: "rollout-superseded"; from: string; to: string })
   | (EventBase & { type: "rollout-reverting"; from: string; to: string; reason: string })

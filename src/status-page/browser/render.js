@@ -157,8 +157,12 @@ function renderAlloc(a) {
       h("span", {}, h("span", { class: "muted" }, "runs "), code(a.running)),
       h("span", {}, h("span", { class: "muted" }, "renders "), code(a.rendered)),
       a.drift ? badge("drift", "drift") : "",
+      a.undrained ? badge("undrained", "undrained") : "",
     ),
   );
+  if (a.undrained) {
+    li.append(h("p", { class: "error undrained" }, "restarted while still in rotation: " + a.undrained));
+  }
   li.append(h("span", { class: "step" }, a.step ? badge(a.step) : ""));
   return li;
 }
