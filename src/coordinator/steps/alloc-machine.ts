@@ -81,7 +81,7 @@ export async function walkAlloc(
  * The state machine of one allocation (ARCHITECTURE.md has the diagram):
  *
  *   pending → rendering → [draining] → restarting → health → healthy
- *                  └──────────┴── held (back to pending) ──┘   └→ failed
+ *   rendering, draining → pending (held)      rendering, health → failed
  *
  * Each case says what happens in that state, both when this walk has just entered it and when
  * the state was read from the record (`resuming`: a new leader, a restarted process, or the next
@@ -98,6 +98,7 @@ export async function advance(walk: AllocWalk): Promise<AllocStep> {
       // value (a rollout superseded and then back): make sure that restart happened.
       return walk.resuming ? confirmRestart(walk) : { outcome: "held" };
     case "rendering":
+      // Resumed with a restart recorded for this value: as for `pending`.
       return walk.resuming ? confirmRestart(walk) : render(walk);
     case "draining":
       // Resumed with a restart recorded for this value: it went out in an earlier pass; wait for health.
