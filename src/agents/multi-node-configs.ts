@@ -134,6 +134,11 @@ client {
   min_dynamic_port  = ${low}
   max_dynamic_port  = ${low + 499}
   ${FINGERPRINT_DENYLIST}
+  # Where this node's own agents listen, for jobs that talk to them (a real node would use the
+  # default ports on its address; these are free ports on a shared loopback).
+  meta {
+    consul_http_addr = "http://${p.address}:${p.consulHttp}"
+  }
 }
 plugin "raw_exec" {
   config {

@@ -4,12 +4,15 @@ import type { NomadAllocation } from "../../nomad/nomad-api.js";
 export type AllocCondition = "gone" | "failed" | "ok";
 
 /**
- * "gone": Nomad stopped it on purpose (scale-down, drain, new job version) or forgot it — the
- * plan drops it. "failed": the client gave up on it — the rollout fails.
+ * "gone": Nomad stopped it on purpose (scale-down, drain, new job version), forgot it, or lost
+ * its node (`lost`; `unknown` while a disconnected node may come back) — the plan drops it, and
+ * a replacement Nomad places renders the desired value from the start. "failed": the client gave
+ * up on it — the rollout fails.
  */
 export function allocCondition(alloc: NomadAllocation | undefined): AllocCondition {
   if (!alloc) return "gone";
-  if (alloc.ClientStatus === "failed" || alloc.ClientStatus === "lost") return "failed";
+  if (alloc.ClientStatus === "lost" || alloc.ClientStatus === "unknown") return "gone";
+  if (alloc.ClientStatus === "failed") return "failed";
   if (alloc.DesiredStatus !== "run" || alloc.ClientStatus === "complete") return "gone";
   return "ok";
 }

@@ -144,30 +144,3 @@ export async function readSecrets(
   }
   return bodies;
 }
-
-/**
- * Records every service instance Consul's catalog shows in maintenance while it runs: proof that
- * a drain tagroll asked for with its own token really reached the catalog (the anti-entropy sync
- * of the maintenance check is done with the requesting token).
- */
-export function watchMaintenance(c: AclCluster): { stop(): Promise<Set<string>> } {
-  const seen = new Set<string>();
-  let running = true;
-  const filter = encodeURIComponent(`CheckID matches "^_service_maintenance:"`);
-  const loop = (async () => {
-    while (running) {
-      const checks = await c.consul
-        .json<Array<{ ServiceID: string }>>(c.management.consulToken, `/v1/health/state/any?filter=${filter}`)
-        .catch(() => []);
-      for (const check of checks) seen.add(check.ServiceID);
-      await new Promise((r) => setTimeout(r, 150));
-    }
-  })();
-  return {
-    stop: async () => {
-      running = false;
-      await loop;
-      return seen;
-    },
-  };
-}

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { loadConfig } from "../../../src/config/load-config.js";
+import { CLI_MAIN, rawExecTwin, TWIN_ENV } from "../../helpers/tagroll-job-twin.js";
 import { onlyTask, parseDeployJob, SECOND, type ParsedTask } from "./parsed-job.js";
 
 const SIGNING_KEYS = `k1:${Buffer.alloc(32, 7).toString("base64")}`;
@@ -118,5 +119,29 @@ describe("deploy/tagroll.nomad.hcl", () => {
     expect(config.consul.address).toBe("http://10.0.0.5:8500");
     expect(config.nomad.address).toBe("http://10.0.0.5:4646");
     expect(config.services.map((service) => service.name)).toEqual(["web"]);
+  });
+});
+
+describe("the raw_exec twin of deploy/tagroll.nomad.hcl (test/helpers/tagroll-job-twin.ts)", () => {
+  it("differs from the docker job only in the driver, its config and the agents' addresses", async () => {
+    const docker = await parseDeployJob("tagroll.nomad.hcl");
+    const twin = rawExecTwin(docker);
+    const task = onlyTask(twin.TaskGroups[0]);
+    expect(task.Driver).toBe("raw_exec");
+    expect(task.Config).toEqual({ command: process.execPath, args: [CLI_MAIN, "serve"] });
+    // The variables the twin replaces are the ones the docker job sets, so a rename shows here.
+    const dockerEnv = onlyTask(docker.TaskGroups[0]).Env ?? {};
+    for (const name of ["CONSUL_HTTP_ADDR", "NOMAD_ADDR"]) expect(dockerEnv).toHaveProperty(name);
+    const strip = (job: typeof docker) => {
+      const copy = structuredClone(job);
+      for (const t of copy.TaskGroups.flatMap((g) => g.Tasks)) {
+        const shape = t as Partial<ParsedTask>;
+        delete shape.Driver;
+        delete shape.Config;
+        for (const name of Object.keys(TWIN_ENV)) delete t.Env?.[name];
+      }
+      return copy;
+    };
+    expect(strip(twin)).toEqual(strip(docker));
   });
 });
