@@ -90,7 +90,7 @@ function row(label: string, startupDelayMs: number, runs: DowntimeRun[]): string
 async function notes(): Promise<string[]> {
   return [
     `Each trial of each variant is a fresh count-${COUNT} demo job (deploy/demo/demo.nomad.hcl: raw_exec, ` +
-      'task-level service with an HTTP check every 1 s, `shutdown_delay = "2s"`, update `max_parallel = 1`, ' +
+      'group-level service with an HTTP check every 1 s, group `shutdown_delay = "2s"`, update `max_parallel = 1`, ' +
       '`min_healthy_time = "2s"`), waited on until its deployment is successful, behind a fresh HAProxy ' +
       `${await haproxyVersion()} (Debian) that finds the instances with ` +
       "`server-template … _<service>._tcp.service.consul resolvers consul` against the dev Consul's DNS port. " +
@@ -110,8 +110,9 @@ async function notes(): Promise<string[]> {
       'after the template wait and a random splay of up to 5 s). (b) registers it with `change_mode = "noop"`, ' +
       "writes the key, then runs `nomad job restart -batch-size=1 -on-error=fail` (the nomad binary against the " +
       'dev agent; it moves to the next allocation once the task runs again). (c) registers it with `change_mode = "noop"` ' +
-      "and runs tagroll in-process (startRuntime, coordinator on), which rolls the change out on its own: drain " +
-      "(Consul maintenance + shutdown_delay), restart, wait for the check to pass for min_healthy_time, next.",
+      "and runs tagroll in-process (startRuntime, coordinator on), which rolls the change out on its own: a " +
+      "whole-allocation restart, for which Nomad deregisters the group service and waits the group's " +
+      "shutdown_delay before stopping the task, then the check passing for min_healthy_time, next.",
     "App start-up 2000 ms: the demo app opens its port 2 s after its process starts (`STARTUP_DELAY_MS`), as " +
       "an application that loads before it listens would.",
   ];

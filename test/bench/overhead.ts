@@ -6,7 +6,7 @@ import { startTagrollFor } from "./bench-tagroll.js";
 import { STEPS, stepBreakdown } from "./step-breakdown.js";
 
 const MIN_HEALTHY_MS = 2_000;
-/** The demo job's `shutdown_delay`, which tagroll waits out itself while draining (see drain-alloc.ts). */
+/** The demo job's group `shutdown_delay`, which Nomad waits inside each whole-allocation restart. */
 const SHUTDOWN_DELAY_MS = 2_000;
 const SHAPES = [
   { count: 3, maxParallel: 1 },
@@ -42,15 +42,17 @@ export const overheadBenchmark: Benchmark = {
           "Rollout: from the coordinator's `rollout-started` event to its `rollout-finished` event for the new value " +
             '(tagroll in-process, defaults from the job\'s own update block: `min_healthy_time = "2s"`).',
           "Restart time, measured per restarted allocation from Nomad's task events: `Restart Signaled` → the next " +
-            "`Started` (kill and start of the process; Nomad 1.11.3 does not apply `shutdown_delay` to a restart).",
+            "`Started` (kill and start of the process; Nomad emits `Restart Signaled` after its group hook has " +
+            "deregistered the service and waited the group `shutdown_delay`, so this excludes the delay).",
           "Floor = ceil(N / max_parallel) × (mean restart time + min_healthy_time), as the issue defines it. tagroll " +
-            'also deliberately waits the job\'s `shutdown_delay = "2s"` per batch while the allocation is drained ' +
-            "(Consul maintenance, so load balancers stop picking it before it is killed — what keeps the downtime " +
-            "benchmark at zero), so the second floor adds it.",
+            'also has Nomad wait the group `shutdown_delay = "2s"` per batch while the allocation is out of rotation ' +
+            "(its service deregistered before the task is stopped — what keeps the downtime benchmark at zero), so " +
+            "the second floor adds it.",
           "Per-allocation breakdown from the coordinator's `alloc-step` events (time from entering a step to " +
             "entering the next): rendering = waiting until the allocation's rendered env file holds the new value " +
-            "(Nomad's re-render and tagroll's polling; near zero after the first batch); draining = maintenance + shutdown_delay; " +
-            "restarting = restart request until the task runs again; health = until the Consul HTTP check (every " +
+            "(Nomad's re-render and tagroll's polling; near zero after the first batch); draining = Consul maintenance + " +
+            "shutdown_delay, absent for this group-level service; restarting = restart request (which includes " +
+            "Nomad's shutdown_delay) until the task runs again; health = until the Consul HTTP check (every " +
             "1 s) passes and has stayed passing for min_healthy_time.",
         ],
       };

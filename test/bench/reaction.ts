@@ -30,7 +30,7 @@ export const reactionBenchmark: Benchmark = {
           rows: [
             row("tagroll: rollout started (coordinator event)", tagroll.started),
             row(
-              "tagroll: new value seen rendered in the first allocation (`draining` step)",
+              "tagroll: new value seen rendered in the first allocation (the step after `rendering`)",
               tagroll.rendered,
             ),
             row("tagroll: first restart request issued (restartAllocation call)", tagroll.firstRestart),
@@ -46,13 +46,12 @@ export const reactionBenchmark: Benchmark = {
             "max_parallel 3 (so a trial is short; only the first restart is measured).",
           "Rollout started: the coordinator's `rollout-started` event (its blocking query returned and it decided to " +
             "roll out): tagroll's reaction. Then its first step waits until the allocation's rendered env file holds " +
-            "the new value (the `draining` row: how long Nomad's template runner took to re-render it), " +
-            "then it drains the allocation — puts its Consul service into maintenance and waits the job's own " +
-            '`shutdown_delay = "2s"`, because Nomad 1.11.3 does not apply shutdown_delay to a restart — and only ' +
-            "then issues the restart request (the moment tagroll calls `restartAllocation`, timed through " +
-            "`RuntimeOptions.wrapNomad`). So KV write → first restart request is reaction + Nomad's render + the " +
-            "job's shutdown_delay, by design; Nomad's own path restarts without taking the instance out of " +
-            "rotation first (see the downtime benchmark). The target (BENCHMARKS.md) is the reaction: well under 100 ms.",
+            "the new value (the row after it: how long Nomad's template runner took to re-render it), " +
+            "then it issues the whole-allocation restart request (the moment tagroll calls `restartAllocation`, " +
+            "timed through `RuntimeOptions.wrapNomad`), in which Nomad deregisters the group service and waits the " +
+            'group `shutdown_delay = "2s"` before it signals the task. So KV write → first restart request is ' +
+            "reaction + Nomad's render; Nomad's own template path signals the task without taking the instance " +
+            "out of rotation first (see the downtime benchmark). The target (BENCHMARKS.md) is the reaction: well under 100 ms.",
           "Nomad's path: `LastRestart` of the task from `/v1/allocation/:id` (set by the Nomad client when it " +
             "signals the restart), after the template's wait and a random splay of up to 5 s.",
         ],
@@ -80,9 +79,13 @@ async function measureTagroll(cluster: BenchCluster, say: (line: string) => void
       const restart = tagroll.restarts.find((r) => r.at >= writtenAt);
       if (!start || !restart) throw new Error(`trial ${trial}: no rollout-started event or restart request`);
       started.push(start.event.at - writtenAt);
-      // Entering `draining` means the first allocation's rendered file was seen holding the value.
+      // Leaving `rendering` (for `draining` or `restarting`) means the first allocation's rendered
+      // file was seen holding the value.
       const drain = tagroll.events.find(
-        (e) => e.event.type === "alloc-step" && e.event.value === tag && e.event.step === "draining",
+        (e) =>
+          e.event.type === "alloc-step" &&
+          e.event.value === tag &&
+          (e.event.step === "draining" || e.event.step === "restarting"),
       );
       if (drain) rendered.push(drain.event.at - writtenAt);
       firstRestart.push(restart.at - writtenAt);
