@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { systemClock, type Clock } from "../core/clock.js";
 import type { KvStore } from "../kv/kv-store.js";
-import { DEFAULT_STATE_ROOT, kindPrefix } from "./state-keys.js";
+import { DEFAULT_STATE_ROOT, kindPrefix, serviceKey } from "./state-keys.js";
 
 export interface DeliveryStoreOptions {
   root?: string;
@@ -9,6 +9,7 @@ export interface DeliveryStoreOptions {
 }
 
 interface DeliveryRecord {
+  service: string;
   source: string;
   deliveryId: string;
   /** Epoch milliseconds when first seen. */
@@ -16,11 +17,15 @@ interface DeliveryRecord {
 }
 
 /**
- * Dedupe records for webhook deliveries at `tagroll/deliveries/<sha256(source, id)>`. Hashing
- * keeps arbitrary sender ids (slashes, spaces, great length) out of key paths. Creation is a
- * `cas=0` write, so of two concurrent identical deliveries exactly one is "first".
+ * Dedupe records for webhook deliveries at `tagroll/deliveries/<service>/<sha256(source, id)>`.
+ * A delivery is remembered per service: a registry that notifies the webhook URLs of two services
+ * (a prod and a canary key for one image) sends both the same event id, and each of them must
+ * deploy once. Hashing keeps arbitrary sender ids (slashes, spaces, great length) out of key
+ * paths. Creation is a `cas=0` write, so of two concurrent identical deliveries exactly one is
+ * "first".
  */
 export class DeliveryStore {
+  private readonly root: string;
   private readonly prefix: string;
   private readonly clock: Clock;
 
@@ -28,19 +33,21 @@ export class DeliveryStore {
     private readonly kv: KvStore,
     options: DeliveryStoreOptions = {},
   ) {
-    this.prefix = kindPrefix(options.root ?? DEFAULT_STATE_ROOT, "deliveries");
+    this.root = options.root ?? DEFAULT_STATE_ROOT;
+    // Listed recursively by expire(): this also sweeps records written before they were per service.
+    this.prefix = kindPrefix(this.root, "deliveries");
     this.clock = options.clock ?? systemClock;
   }
 
-  /** Records the delivery; true the first time, false when it was already seen. */
-  async markSeen(source: string, deliveryId: string): Promise<boolean> {
-    const record: DeliveryRecord = { source, deliveryId, at: this.clock.now() };
-    return this.kv.set(this.key(source, deliveryId), JSON.stringify(record), { cas: 0 });
+  /** Records the delivery to `service`; true the first time, false when it was already seen. */
+  async markSeen(service: string, source: string, deliveryId: string): Promise<boolean> {
+    const record: DeliveryRecord = { service, source, deliveryId, at: this.clock.now() };
+    return this.kv.set(this.key(service, source, deliveryId), JSON.stringify(record), { cas: 0 });
   }
 
-  /** Whether the delivery was recorded, without recording it (read only). */
-  async has(source: string, deliveryId: string): Promise<boolean> {
-    return (await this.kv.get(this.key(source, deliveryId))) !== undefined;
+  /** Whether the delivery to `service` was recorded, without recording it (read only). */
+  async has(service: string, source: string, deliveryId: string): Promise<boolean> {
+    return (await this.kv.get(this.key(service, source, deliveryId))) !== undefined;
   }
 
   /**
@@ -59,10 +66,10 @@ export class DeliveryStore {
     return removed;
   }
 
-  private key(source: string, deliveryId: string): string {
+  private key(service: string, source: string, deliveryId: string): string {
     // NUL cannot occur in either part, so ("ab","c") and ("a","bc") never collide.
     const digest = createHash("sha256").update(`${source}\u0000${deliveryId}`).digest("hex");
-    return `${this.prefix}${digest}`;
+    return `${serviceKey(this.root, "deliveries", service)}/${digest}`;
   }
 }
 

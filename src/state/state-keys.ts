@@ -10,7 +10,11 @@ const SERVICE_NAME = /^[a-z0-9][a-z0-9_-]{0,62}$/;
  * Key of one record under `<root>/<kind>/`. The name is checked so a crafted name can never
  * address another service's record (`web/../db`) or the folder itself.
  */
-export function serviceKey(root: string, kind: "history" | "rollouts", service: string): string {
+export function serviceKey(
+  root: string,
+  kind: "history" | "rollouts" | "deliveries",
+  service: string,
+): string {
   if (!SERVICE_NAME.test(service))
     throw new ValidationError(`invalid service name ${JSON.stringify(service)}`);
   return `${root}/${kind}/${service}`;
