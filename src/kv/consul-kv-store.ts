@@ -69,9 +69,12 @@ export class ConsulKvStore implements KvStore {
     }
   }
 
-  async set(key: string, value: string, options: { cas?: number } = {}): Promise<boolean> {
+  async set(key: string, value: string, options: { cas?: number; flags?: number } = {}): Promise<boolean> {
     const cas = options.cas === undefined ? {} : { cas: options.cas };
-    return (await this.conn.call(`kv.set ${key}`, (c) => c.kv.set({ key, value, ...cas }))) === true;
+    const flags = options.flags === undefined ? {} : { flags: options.flags };
+    return (
+      (await this.conn.call(`kv.set ${key}`, (c) => c.kv.set({ key, value, ...cas, ...flags }))) === true
+    );
   }
 
   async delete(key: string, options: { cas?: number; recurse?: boolean } = {}): Promise<boolean> {
@@ -142,6 +145,7 @@ function toEntry(item: ConsulKvItem): KvEntry {
     modifyIndex: item.ModifyIndex,
   };
   if (item.Session) entry.session = item.Session;
+  if (item.Flags) entry.flags = item.Flags;
   return entry;
 }
 

@@ -11,6 +11,7 @@ import { HttpNomadApi } from "../nomad/http-nomad-api.js";
 import type { NomadApi } from "../nomad/nomad-api.js";
 import { createApp } from "../server/create-app.js";
 import { DeliveryStore } from "../state/delivery-store.js";
+import { ExternalEdits } from "../state/external-edits.js";
 import { HistoryStore } from "../state/history-store.js";
 import { RevocationStore, verifyWebhookToken } from "../tokens/index.js";
 import { closeServer, listen } from "./listen.js";
@@ -64,7 +65,11 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     options.surfaces === false
       ? undefined
       : buildSurfaces({ config, kv, nomad, history, revocations, log, clock });
-  const observers = [...(surfaces?.observers ?? []), ...(options.observers ?? [])];
+  const observers = [
+    ...(surfaces?.observers ?? []),
+    new ExternalEdits({ services: config.services, kv, history, log: log.child({ component: "history" }) }),
+    ...(options.observers ?? []),
+  ];
   const ingressObservers = [surfaces?.ingressObserver, options.ingressObserver].filter(
     (o) => o !== undefined,
   );
