@@ -55,9 +55,11 @@ export interface Runtime extends RuntimeParts {
 export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   const { config, log } = options;
   const clock = options.clock ?? systemClock;
-  const kv = new ConsulKvStore(config.consul);
-  const health = new ConsulServiceHealth(config.consul);
-  const nomad = new HttpNomadApi(config.nomad);
+  // At debug level every Consul and Nomad request gets a line.
+  const consulLog = { logger: log.child({ component: "consul" }) };
+  const kv = new ConsulKvStore(config.consul, consulLog);
+  const health = new ConsulServiceHealth(config.consul, consulLog);
+  const nomad = new HttpNomadApi(config.nomad, { logger: log.child({ component: "nomad" }) });
   const history = new HistoryStore(kv, { limit: config.historyLimit, clock });
   const deliveries = new DeliveryStore(kv, { clock });
   const revocations = new RevocationStore(kv);
