@@ -38,6 +38,31 @@ job "web" {
       }
     }
 
+    # The service is declared in the group, with the group's shutdown_delay, on purpose: tagroll
+    # restarts an allocation as a whole (its running tasks), and for that Nomad first deregisters
+    # the group's services — on whichever node the allocation runs — then waits shutdown_delay,
+    # and only then stops the task. Clients fed by Consul (DNS, load balancer configuration) have
+    # that long to stop sending to the instance. A service declared in the task is removed only
+    # at the moment the task is killed (README, "The Nomad job contract").
+    service {
+      name = "web"
+      port = "http"
+
+      # tagroll's health gate waits for this check to pass (for min_healthy_time) after each
+      # restart before it moves to the next allocation. Leave it to start critical (no
+      # initial_status = "passing"): Nomad registers the service again just before it stops the
+      # old task, and only a failing check keeps the dying instance out of rotation.
+      check {
+        type     = "http"
+        path     = "/health"
+        interval = "5s"
+        timeout  = "2s"
+      }
+    }
+
+    # Time clients need to stop using an instance before Nomad stops it.
+    shutdown_delay = "5s"
+
     task "web" {
       driver = "docker"
 
@@ -57,30 +82,6 @@ job "web" {
         change_mode = "noop"
       }
 
-      # The service is declared at the task level on purpose: Nomad deregisters a task's services
-      # from Consul when it restarts the task and registers them again when the task starts, so
-      # the instance is out of rotation until its check passes again. A group-level service stays
-      # registered across task restarts, still listed as passing while the task is down, and
-      # clients keep being sent to a dead port until the check next fails.
-      service {
-        name = "web"
-        port = "http"
-
-        # tagroll's health gate waits for this check to pass (for min_healthy_time) after each
-        # restart before it moves to the next allocation.
-        check {
-          type     = "http"
-          path     = "/health"
-          interval = "5s"
-          timeout  = "2s"
-        }
-      }
-
-      # Time clients fed by Consul (DNS, load balancer configuration) need to stop using an
-      # instance. Nomad waits it between deregistering and killing on a stop; on a restart it
-      # does not, so before each restart tagroll puts the allocation's services into Consul
-      # maintenance and waits this long itself.
-      shutdown_delay = "5s"
     }
   }
 }

@@ -1,4 +1,4 @@
-# tagroll itself on Nomad (docker driver, Nomad >= 1.7).
+# tagroll itself on Nomad (docker driver, Nomad >= 1.6).
 #
 # Two instances for HA: both serve webhooks and the status page; only the one holding the Consul
 # lock `tagroll/leader` coordinates rollouts, and the other takes over within one session TTL.
@@ -85,15 +85,12 @@ job "tagroll" {
       # Room to finish the restart in flight and release the lock cleanly.
       kill_timeout = "30s"
 
-      # Workload Identity (Nomad >= 1.7) exposed as NOMAD_TOKEN: tagroll calls the Nomad API
+      # Workload Identity (Nomad >= 1.5) exposed as NOMAD_TOKEN: tagroll calls the Nomad API
       # with the policies attached to this job (`nomad acl policy apply -namespace default
       # -job tagroll ...`, deploy/acl/README.md), so no long-lived Nomad token is needed.
       # A NOMAD_TOKEN item in the variable wins over it (template env is applied last).
       identity {
         env = true
-        # The default identity has no TTL and is never renewed, so this does not fire in
-        # practice; it is here because env-only identities warn without it.
-        change_mode = "restart"
       }
 
       env {

@@ -16,7 +16,7 @@ key_prefix "configs/" {
   policy = "write"
 }
 
-# tagroll's own state (design: "Desired state in Consul KV"):
+# tagroll's own state (src/state/kv-layout.ts):
 #   PUT    /v1/kv/tagroll/leader?acquire=<session>  /  ?release=<session>   leader lock
 #   GET/PUT(cas) /v1/kv/tagroll/rollouts/<service>   rollout progress, resumed by a new leader
 #   GET/PUT(cas) /v1/kv/tagroll/history/<service>    capped history
@@ -28,7 +28,7 @@ key_prefix "tagroll/" {
   policy = "write"
 }
 
-# Leader election (design: "elected with a Consul session"):
+# Leader election (ARCHITECTURE.md, "Leadership"):
 #   PUT /v1/session/create      needs session write on the node the session is created for,
 #                               which is the node of the agent tagroll talks to
 #   PUT /v1/session/renew/<id>  and  PUT /v1/session/destroy/<id>: write on that same node

@@ -17,6 +17,15 @@ const server = createServer((req, res) => {
     res.end(healthy ? "ok\n" : `unhealthy: tag ${tag} is broken\n`);
     return;
   }
+  if (path === "/slow") {
+    // A request that takes a while (default 1 s), to show in-flight requests survive a restart.
+    const ms = Math.min(Number(new URL(req.url ?? "/", "http://x").searchParams.get("ms") ?? 1000), 30_000);
+    setTimeout(() => {
+      res.writeHead(200, { "content-type": "application/json" });
+      res.end(JSON.stringify({ tag, pid: process.pid, tookMs: ms }) + "\n");
+    }, ms);
+    return;
+  }
   if (path === "/") {
     res.writeHead(200, { "content-type": "application/json" });
     res.end(
@@ -28,11 +37,12 @@ const server = createServer((req, res) => {
   res.end("not found\n");
 });
 
-// Finish in-flight requests on SIGTERM/SIGINT instead of dropping them.
+// Finish in-flight requests on SIGTERM/SIGINT instead of dropping them: stop accepting, close
+// idle keep-alive connections, and exit once the last request is answered (or after 3 s).
 for (const signal of ["SIGTERM", "SIGINT"]) {
   process.on(signal, () => {
     server.close(() => process.exit(0));
-    server.closeAllConnections?.();
+    server.closeIdleConnections?.();
     setTimeout(() => process.exit(0), 3000).unref();
   });
 }

@@ -58,6 +58,11 @@ job "demo" {
   group "app" {
     count = var.count
 
+    # One instance per client node where there are enough nodes, as a real service would run.
+    spread {
+      attribute = "${node.unique.name}"
+    }
+
     update {
       max_parallel      = var.max_parallel
       min_healthy_time  = var.min_healthy_time
@@ -79,10 +84,25 @@ job "demo" {
       port "http" {}
     }
 
+    # A group-level service with a group shutdown_delay, as the job contract asks (README, "The
+    # Nomad job contract"): when tagroll restarts an allocation, Nomad deregisters the service
+    # on the allocation's own node, waits 2 s, and only then stops the task.
+    service {
+      name = var.service
+      port = "http"
+      check {
+        type     = "http"
+        path     = "/health"
+        interval = "1s"
+        timeout  = "1s"
+      }
+    }
+
+    shutdown_delay = "2s"
+
     task "app" {
-      driver         = "raw_exec"
-      kill_timeout   = "5s"
-      shutdown_delay = "2s"
+      driver       = "raw_exec"
+      kill_timeout = "5s"
 
       config {
         command = var.node
@@ -91,21 +111,6 @@ job "demo" {
 
       env {
         STARTUP_DELAY_MS = var.startup_delay_ms
-      }
-
-      # A task-level service, so each instance's checks belong to one task. Nomad 1.11.3 applies
-      # shutdown_delay on a stop but not on a restart, so before restarting an allocation tagroll
-      # puts its Consul service into maintenance (out of every ?passing answer) and waits
-      # shutdown_delay itself. A group-level service would stay registered across the restart.
-      service {
-        name = var.service
-        port = "http"
-        check {
-          type     = "http"
-          path     = "/health"
-          interval = "1s"
-          timeout  = "1s"
-        }
       }
 
       template {

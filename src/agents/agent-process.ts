@@ -65,6 +65,14 @@ export class AgentProcess {
     clearTimeout(timer);
     signalGroup(pid, "SIGKILL");
   }
+
+  /** SIGKILL to the whole group at once, as a crash or a lost machine would end it. */
+  async kill(): Promise<void> {
+    if (this.exited || this.child.pid === undefined) return;
+    const done = new Promise<void>((resolve) => this.child.once("exit", () => resolve()));
+    signalGroup(this.child.pid, "SIGKILL");
+    await done;
+  }
 }
 
 function signalGroup(pid: number, signal: NodeJS.Signals): void {

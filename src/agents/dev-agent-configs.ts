@@ -10,12 +10,12 @@ export interface ConsulPorts {
 }
 
 /** `consul agent -dev` on loopback only; `extraHcl` adds blocks (the ACL mode's). */
-export function consulDevArgs(ports: ConsulPorts, extraHcl: string[] = []): string[] {
+export function consulDevArgs(ports: ConsulPorts, extraHcl: string[] = [], node = "tagroll-dev"): string[] {
   return [
     "agent",
     "-dev",
     "-node",
-    "tagroll-dev",
+    node,
     "-bind",
     "127.0.0.1",
     "-client",
@@ -68,8 +68,7 @@ consul {
   grpc_address = "127.0.0.1:${p.cGrpc}"
 }
 client {
-  enabled          = true
-  alloc_mounts_dir = "${p.nomadData}/alloc_mounts"
+  enabled = true
   options = {
     "fingerprint.denylist" = "env_aws,env_gce,env_azure,env_digitalocean"
   }

@@ -1,19 +1,25 @@
 /**
  * The one place that says which Consul and Nomad the tests and `tagroll dev` run.
  *
- * Both projects keep their v1 module path for 2.x releases, and both build their nested modules
- * (`api`, `sdk`, …) from the same tree through `replace ./api` lines. A wrapper module cannot use
- * those paths, and Go ignores a dependency's `replace`/`exclude` lines, so `localReplacements`
- * restates each nested module at the published version that matches the release.
+ * Both are the newest open-source (MPL-2.0) releases: Nomad 1.7 and Consul 1.17 moved to the
+ * BUSL, and Consul 1.15–1.16 need the `envoyextensions` and `troubleshoot` modules, which this
+ * project does not build. Users with newer agents point `CONSUL_BIN`/`NOMAD_BIN` at them or put
+ * them on PATH (README, "Consul and Nomad binaries").
  *
- * Newest releases the module proxy serves here (checked 2026-11-22): Consul v1.22.7 and Nomad
- * v1.11.3. Nomad v2.0.5 (commit 5c8612bb) is refused by the proxy, so Nomad is below 2.0.3 and
- * jobs need `restart { render_templates = true }` (hashicorp/nomad#8703).
+ * Both projects build their nested modules (`api`, `sdk`, …) from the same tree through
+ * `replace ./api` lines. A wrapper module cannot use those paths, and Go ignores a dependency's
+ * `replace`/`exclude` lines, so `localReplacements` restates each nested module at the published
+ * version that matches the release.
+ *
+ * Nomad 1.6.3 reuses a noop template's first render on restart (hashicorp/nomad#8703), so jobs
+ * need `restart { render_templates = true }`.
  */
 export interface AgentPin {
   name: "consul" | "nomad";
   /** Version reported by `<binary> version`, without the leading v. */
   version: string;
+  /** SPDX identifier of the release's licence; `tagroll agents install` prints it. */
+  licence: string;
   module: string;
   moduleVersion: string;
   /** Nested module path → version published for this release. */
@@ -23,6 +29,7 @@ export interface AgentPin {
 export const CONSUL_PIN: AgentPin = {
   name: "consul",
   version: "1.14.8",
+  licence: "MPL-2.0",
   module: "github.com/hashicorp/consul",
   moduleVersion: "v1.14.8",
   localReplacements: {
@@ -37,6 +44,7 @@ export const CONSUL_PIN: AgentPin = {
 export const NOMAD_PIN: AgentPin = {
   name: "nomad",
   version: "1.6.3",
+  licence: "MPL-2.0",
   module: "github.com/hashicorp/nomad",
   moduleVersion: "v1.6.3",
   localReplacements: {

@@ -1,9 +1,9 @@
 import type { TagrollConfig } from "../config/types.js";
 import { NotFoundError, ValidationError } from "../core/errors.js";
-import type { DeployResult, Operations, StatusReport } from "../coordinator/operations.js";
-import type { RolloutEvent } from "../coordinator/rollout-observer.js";
-import { isActive } from "../coordinator/rollout-record.js";
-import { loadRecord } from "../coordinator/rollout-records.js";
+import type { DeployResult, Operations, StatusReport } from "../operations/index.js";
+import type { RolloutEvent } from "../coordinator/index.js";
+import { isActive } from "../coordinator/index.js";
+import { loadRecord } from "../coordinator/index.js";
 import type { KvStore } from "../kv/kv-store.js";
 import type { HistoryStore } from "../state/history-store.js";
 import type {

@@ -1,9 +1,9 @@
-import type { DeployResult, StatusReport } from "../coordinator/operations.js";
-import type { RolloutEvent } from "../coordinator/rollout-observer.js";
-import type { RolloutRecord } from "../coordinator/rollout-record.js";
+import type { DeployResult, StatusReport } from "../operations/index.js";
+import type { RolloutEvent } from "../coordinator/index.js";
+import type { RolloutRecord } from "../coordinator/index.js";
 import type { HistoryEntry } from "../state/history-store.js";
 
-export type { DeployResult, StatusReport } from "../coordinator/operations.js";
+export type { DeployResult, StatusReport } from "../operations/index.js";
 
 /** `history <service>`: entries newest first. */
 export interface HistoryReport {

@@ -3,7 +3,7 @@ import type { TagrollConfig } from "../config/types.js";
 import type { Clock } from "../core/clock.js";
 import { ValidationError } from "../core/errors.js";
 import type { Logger } from "../core/logger.js";
-import type { Operations } from "../coordinator/operations.js";
+import type { Operations } from "../operations/index.js";
 import type { KvStore } from "../kv/kv-store.js";
 import type { HistoryStore } from "../state/history-store.js";
 import type { RevocationStore, TokenRegistry } from "../tokens/index.js";
@@ -29,7 +29,7 @@ type Params = Record<string, string>;
 type Handler = (req: Request<Params>, res: Response, actor: string) => Promise<void>;
 
 /**
- * `/api/v1` (design: "HTTP"): the CLI's operations behind bearer JWTs with scopes. Routes stay
+ * `/api/v1` (README, "Admin API, status page, metrics"): the CLI's operations behind bearer JWTs with scopes. Routes stay
  * thin — read params, call `AdminActions`/`TokenActions`, send JSON; errors go through
  * `apiErrorReply` (401 + `WWW-Authenticate: Bearer` without a usable token, 403 without the scope).
  */

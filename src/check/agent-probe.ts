@@ -33,8 +33,19 @@ export async function probeAgent(agent: Pingable, address: string): Promise<Agen
   }
 }
 
+/**
+ * Where an allocation's Consul services are registered, against the agent tagroll talks to:
+ * Consul maintenance works only on the registering agent (hashicorp/consul#1105).
+ */
+export interface DrainProbe {
+  /** Node name of the Consul agent tagroll talks to. */
+  agentNode(): Promise<string>;
+  /** Nodes whose agents registered the allocation's Consul services. */
+  allocNodes(allocId: string): Promise<string[]>;
+}
+
 /** Consul's leader and version over the same client (and TLS/token settings) tagroll uses. */
-export class ConsulAgentInfo implements Pingable {
+export class ConsulAgentInfo implements Pingable, DrainProbe {
   private readonly conn: ConsulConnection;
 
   constructor(config: ConsulConfig) {
@@ -47,13 +58,31 @@ export class ConsulAgentInfo implements Pingable {
   }
 
   async version(): Promise<string> {
-    // `agent.self` exists in the consul client but not in the slice of it kv/consul-raw.ts types.
-    const self = (await this.conn.call("agent.self", (c) =>
-      (c as unknown as { agent: { self(): Promise<unknown> } }).agent.self(),
-    )) as { Config?: { Version?: string } };
-    const version = self.Config?.Version;
+    const version = (await this.self()).Config?.Version;
     if (!version) throw new Error("no version in /v1/agent/self");
     return version;
+  }
+
+  async agentNode(): Promise<string> {
+    const node = (await this.self()).Config?.NodeName;
+    if (!node) throw new Error("no node name in /v1/agent/self");
+    return node;
+  }
+
+  async allocNodes(allocId: string): Promise<string[]> {
+    if (!/^[0-9a-f-]{36}$/.test(allocId)) throw new Error(`not a Nomad allocation ID: ${allocId}`);
+    const filter = `ServiceID matches "^_nomad-task-${allocId}-"`;
+    const checks = await this.conn.call(`health.state alloc ${allocId}`, (c) =>
+      c.health.state({ state: "any", filter }),
+    );
+    return [...new Set(checks.map((check) => (check as { Node?: string }).Node ?? ""))].filter(Boolean);
+  }
+
+  private async self(): Promise<{ Config?: { Version?: string; NodeName?: string } }> {
+    // `agent.self` exists in the consul client but not in the slice of it kv/consul-raw.ts types.
+    return (await this.conn.call("agent.self", (c) =>
+      (c as unknown as { agent: { self(): Promise<unknown> } }).agent.self(),
+    )) as { Config?: { Version?: string; NodeName?: string } };
   }
 
   close(): void {

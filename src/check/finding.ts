@@ -13,7 +13,7 @@ export type FindingRule =
   | "change-mode"
   | "render-templates"
   | "no-health-checks"
-  | "group-service";
+  | "drain";
 
 export interface Finding {
   level: FindingLevel;

@@ -1,6 +1,7 @@
 import semver from "semver";
 import type { ServiceConfig } from "../config/types.js";
-import { watchPrefix } from "../coordinator/watch-index.js";
+import { watchPrefix } from "../coordinator/index.js";
+import { drainPlan } from "../nomad/drain-method.js";
 import type { NomadJob, NomadService, NomadTask, NomadTaskGroup, NomadTemplate } from "../nomad/nomad-api.js";
 import type { Finding } from "./finding.js";
 
@@ -18,13 +19,22 @@ export interface GroupLintInput {
   service: ServiceConfig;
   job: NomadJob;
   group: NomadTaskGroup;
-  /** Version of the Nomad agent, e.g. "1.11.3". */
+  /** Version of the Nomad agent, e.g. "1.6.3". */
   nomadVersion: string;
+  /** Tasks a rollout restarts in this group (the target's); every task when omitted. */
+  restarted?: string[];
+  /**
+   * Nodes running instances of this group whose Consul services another agent than tagroll's
+   * registered (lint-service.ts asks Consul); only looked at for task-level Consul services.
+   */
+  foreignNodes?: string[];
+  /** The node of the Consul agent tagroll talks to, for the message. */
+  agentNode?: string;
 }
 
 /**
- * Lints one target task group against the job contract (design: "Nomad job the user writes";
- * issue 5, item 6). Pure: the job as Nomad's API returns it in, findings out.
+ * Lints one target task group against the job contract (README, "The Nomad job
+ * contract"). Pure: the job as Nomad's API returns it in, findings out.
  */
 export function lintGroup(input: GroupLintInput): Finding[] {
   const { service, job, group } = input;
@@ -60,11 +70,18 @@ export function lintGroup(input: GroupLintInput): Finding[] {
       "no service in this group has a health check: tagroll can only wait for the task to run, not to serve",
     );
   }
-  for (const registered of group.Services ?? []) {
+  const restarted = group.Tasks.filter(
+    (task) => !input.restarted?.length || input.restarted.includes(task.Name),
+  );
+  const plan = drainPlan(group, restarted);
+  if (plan.caveat) warn("drain", `an instance is restarted while still in rotation: ${plan.caveat}`);
+  if (plan.method === "consul-maintenance" && input.foreignNodes?.length) {
     warn(
-      "group-service",
-      `service "${registered.Name}" is declared at group level: it stays registered while the task restarts, ` +
-        "so clients keep reaching a restarting instance; declare it in the task (with shutdown_delay)",
+      "drain",
+      `instances on ${input.foreignNodes.join(", ")} are registered with another Consul agent than ` +
+        `tagroll's (node ${input.agentNode ?? "?"}); Consul maintenance is agent-local ` +
+        "(hashicorp/consul#1105), so they would be restarted while still in rotation: declare the " +
+        'service in the group, with a group shutdown_delay (e.g. "5s"), and Nomad drains them itself',
     );
   }
   return findings;

@@ -1,7 +1,9 @@
 import type { ServiceConfig } from "../config/types.js";
 import type { Logger } from "../core/logger.js";
-import { resolveTargets } from "../coordinator/targets.js";
-import type { NomadApi, NomadJob, NomadScope } from "../nomad/nomad-api.js";
+import { resolveTargets } from "../coordinator/index.js";
+import { drainPlan } from "../nomad/drain-method.js";
+import type { NomadApi, NomadJob, NomadScope, NomadTaskGroup } from "../nomad/nomad-api.js";
+import type { DrainProbe } from "./agent-probe.js";
 import type { Finding } from "./finding.js";
 import { lintGroup, templatesForKey } from "./lint-group.js";
 
@@ -16,6 +18,7 @@ export async function lintService(
   defaults: NomadScope,
   nomadVersion: string,
   logger: Logger,
+  consul?: DrainProbe,
 ): Promise<Finding[]> {
   const findings: Finding[] = [];
   const at = { service: service.name };
@@ -61,7 +64,29 @@ export async function lintService(
     const group = job.TaskGroups.find((g) => g.Name === target.group);
     if (!group) continue;
     rendered ||= group.Tasks.some((task) => templatesForKey(task, service.key).length > 0);
-    findings.push(...lintGroup({ service, job, group, nomadVersion }));
+    const restarted = target.tasks;
+    const where = consul ? await whereRegistered(consul, nomad, target, group, restarted) : {};
+    if (where.error) {
+      findings.push({
+        level: "warning",
+        rule: "drain",
+        ...at,
+        job: job.ID,
+        group: group.Name,
+        message: `could not tell which Consul agents registered the instances: ${where.error}`,
+      });
+    }
+    findings.push(
+      ...lintGroup({
+        service,
+        job,
+        group,
+        nomadVersion,
+        restarted,
+        ...(where.foreignNodes && { foreignNodes: where.foreignNodes }),
+        ...(where.agentNode && { agentNode: where.agentNode }),
+      }),
+    );
   }
   if (!rendered) {
     findings.push({
@@ -72,6 +97,34 @@ export async function lintService(
     });
   }
   return findings;
+}
+
+/**
+ * For a group drained through Consul maintenance: the nodes whose instances another Consul agent
+ * than tagroll's registered (those tagroll cannot drain).
+ */
+async function whereRegistered(
+  consul: DrainProbe,
+  nomad: NomadApi,
+  target: { jobId: string; scope: NomadScope },
+  group: NomadTaskGroup,
+  restarted: string[],
+): Promise<{ foreignNodes?: string[]; agentNode?: string; error?: string }> {
+  const tasks = group.Tasks.filter((t) => restarted.length === 0 || restarted.includes(t.Name));
+  if (drainPlan(group, tasks).method !== "consul-maintenance") return {};
+  try {
+    const agentNode = await consul.agentNode();
+    const allocs = (await nomad.jobAllocations(target.jobId, target.scope)).filter(
+      (a) => a.TaskGroup === group.Name && a.DesiredStatus === "run" && a.ClientStatus === "running",
+    );
+    const foreign = new Set<string>();
+    for (const alloc of allocs) {
+      for (const node of await consul.allocNodes(alloc.ID)) if (node !== agentNode) foreign.add(node);
+    }
+    return { foreignNodes: [...foreign].sort(), agentNode };
+  } catch (err) {
+    return { error: (err as Error).message };
+  }
 }
 
 function definedScope(namespace: string | undefined, region: string | undefined): NomadScope {

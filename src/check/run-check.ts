@@ -1,9 +1,9 @@
 import { ConfigError } from "../config/config-error.js";
 import type { TagrollConfig } from "../config/types.js";
 import type { Logger } from "../core/logger.js";
-import { nomadDefaults } from "../coordinator/targets.js";
+import { nomadDefaults } from "../coordinator/index.js";
 import type { NomadApi } from "../nomad/nomad-api.js";
-import { nomadPingable, probeAgent, type AgentProbe, type Pingable } from "./agent-probe.js";
+import { nomadPingable, probeAgent, type AgentProbe, type DrainProbe, type Pingable } from "./agent-probe.js";
 import type { Finding } from "./finding.js";
 import { lintService } from "./lint-service.js";
 
@@ -18,12 +18,16 @@ export interface CheckReport {
 export interface CheckDeps {
   /** `loadConfig` with or without requiring signing keys (throws ConfigError). */
   loadConfig(requireSigningKeys: boolean): TagrollConfig;
-  connect(config: TagrollConfig): { consul: Pingable; nomad: NomadApi; close(): Promise<void> };
+  connect(config: TagrollConfig): {
+    consul: Pingable & Partial<DrainProbe>;
+    nomad: NomadApi;
+    close(): Promise<void>;
+  };
   logger: Logger;
 }
 
 /**
- * `tagroll check` (issue 5, item 6): the configuration, then both agents, then every service's
+ * `tagroll check` (README, "Command line"): the configuration, then both agents, then every service's
  * target jobs. Stops at the first stage that makes the next meaningless (no config, no Nomad).
  */
 export async function runCheck(deps: CheckDeps): Promise<CheckReport> {
@@ -48,13 +52,27 @@ export async function runCheck(deps: CheckDeps): Promise<CheckReport> {
     if (!report.nomad.reachable || version === undefined) return report;
     for (const service of config.services) {
       report.findings.push(
-        ...(await lintService(service, clients.nomad, nomadDefaults(config), version, deps.logger)),
+        ...(await lintService(
+          service,
+          clients.nomad,
+          nomadDefaults(config),
+          version,
+          deps.logger,
+          drainProbe(clients.consul),
+        )),
       );
     }
     return report;
   } finally {
     await clients.close();
   }
+}
+
+function drainProbe(consul: Partial<DrainProbe>): DrainProbe | undefined {
+  const { agentNode, allocNodes } = consul;
+  return agentNode && allocNodes
+    ? { agentNode: agentNode.bind(consul), allocNodes: allocNodes.bind(consul) }
+    : undefined;
 }
 
 /**

@@ -1,4 +1,4 @@
-/** Exit codes scripts can rely on (issue 5, item 1); every command's `--help` lists them. */
+/** Exit codes scripts can rely on (README, "Command line"); every command's `--help` lists them. */
 export const EXIT = {
   ok: 0,
   /** Any error, including a usage error (commander exits 1 on those too). */

@@ -1,4 +1,4 @@
-import type { CoordinatorEvent } from "../coordinator/rollout-observer.js";
+import type { CoordinatorEvent } from "../coordinator/index.js";
 
 /** One human line per coordinator event, for `tagroll dev` and `deploy --wait`. */
 export function formatEvent(event: CoordinatorEvent): string {

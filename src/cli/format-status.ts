@@ -1,6 +1,6 @@
 import type { StatusReport } from "../api/admin-client.js";
-import type { RolloutRecord } from "../coordinator/rollout-record.js";
-import type { ServiceStatus } from "../coordinator/service-status.js";
+import type { RolloutRecord } from "../coordinator/index.js";
+import type { ServiceStatus } from "../operations/index.js";
 import { seconds, table, utc } from "./output.js";
 
 /**
@@ -53,6 +53,11 @@ function rolloutCell(record: RolloutRecord | undefined): string {
       : `deploy ${record.previousValue ?? "(unset)"} → ${record.value}`;
   const took = record.finishedAt === undefined ? "" : ` in ${seconds(record.finishedAt - record.startedAt)}`;
   const error = record.error ? `: ${record.error}` : "";
+  const undrained = record.allocs.filter((a) => a.undrained).length;
+  return rolloutState(record, change, took, error) + (undrained ? `; ${undrained} restarted UNDRAINED` : "");
+}
+
+function rolloutState(record: RolloutRecord, change: string, took: string, error: string): string {
   switch (record.status) {
     case "running": {
       const done = record.allocs.filter((a) => a.state === "healthy").length;
@@ -80,6 +85,11 @@ function allocationSection(status: ServiceStatus): string {
     a.clientStatus,
     a.rendered ?? "?",
     a.step ?? "-",
+    a.undrained ? "UNDRAINED" : "-",
   ]);
-  return `${head}\n${table(["ALLOC", "NAME", "NODE", "STATUS", "RENDERED", "STEP"], rows)}`;
+  const notes = status.allocations
+    .filter((a) => a.undrained)
+    .map((a) => `${a.allocId.slice(0, 8)} was restarted while still in rotation: ${a.undrained}`);
+  const body = table(["ALLOC", "NAME", "NODE", "STATUS", "RENDERED", "STEP", "DRAIN"], rows);
+  return [head, body, ...notes].join("\n");
 }

@@ -1,7 +1,7 @@
 import { AdminActions } from "../api/admin-actions.js";
 import type { TagrollConfig } from "../config/types.js";
 import type { Logger } from "../core/logger.js";
-import { Operations } from "../coordinator/operations.js";
+import { Operations } from "../operations/index.js";
 import { ConsulKvStore } from "../kv/consul-kv-store.js";
 import { HttpNomadApi } from "../nomad/http-nomad-api.js";
 import { HistoryStore } from "../state/history-store.js";

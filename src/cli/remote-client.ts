@@ -7,7 +7,7 @@ import type {
   RolloutsReport,
   StatusReport,
 } from "../api/admin-client.js";
-import type { RolloutEvent } from "../coordinator/rollout-observer.js";
+import type { RolloutEvent } from "../coordinator/index.js";
 
 export interface RemoteClientOptions {
   /** Base URL of a running tagroll, e.g. `https://tagroll.example.com`. */

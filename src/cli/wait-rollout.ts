@@ -1,5 +1,5 @@
 import type { AdminClient } from "../api/admin-client.js";
-import type { RolloutFinishedEvent } from "../coordinator/rollout-observer.js";
+import type { RolloutFinishedEvent } from "../coordinator/index.js";
 import { EXIT } from "./exit-codes.js";
 import { formatEvent } from "./format-event.js";
 import type { Output } from "./output.js";

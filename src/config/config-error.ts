@@ -9,8 +9,8 @@ export interface ConfigIssue {
 
 /**
  * Every problem found while loading the configuration, reported together so an operator fixes
- * them in one pass instead of one restart per typo (design: "validated at start-up with errors
- * that name the field").
+ * them in one pass instead of one restart per typo (README,
+ * "Configuration": everything is validated at start-up, each problem with its field).
  */
 export class ConfigError extends ValidationError {
   readonly issues: readonly ConfigIssue[];

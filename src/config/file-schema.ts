@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { LEADER_KEY } from "../state/kv-layout.js";
 import {
   byteSize,
   cronExpression,
@@ -55,7 +56,7 @@ const serverSchema = z.strictObject({
 const coordinatorSchema = z.strictObject({
   enabled: z.boolean().default(true),
   reconcileSchedule: cronExpression.default("* * * * *"),
-  leaderKey: kvKey.default("tagroll/leader"),
+  leaderKey: kvKey.default(LEADER_KEY),
   sessionTtl: sessionTtl.prefault("15s"),
   deliveryTtl: durationMs.prefault("24h"),
 });

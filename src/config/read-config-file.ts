@@ -14,8 +14,8 @@ export interface ConfigFile {
 const NAMES = ["tagroll.yaml", "tagroll.yml", "tagroll.json"];
 
 /**
- * Where to look when neither `--config` nor TAGROLL_CONFIG names a file (design: "./tagroll.yaml,
- * ./config/, /etc/tagroll/"), first found wins. Each folder may hold a .yaml, .yml or .json.
+ * Where to look when neither `--config` nor TAGROLL_CONFIG names a file (README,
+ * "Configuration": ./tagroll.yaml, ./config/, /etc/tagroll/), first found wins. Each folder may hold a .yaml, .yml or .json.
  */
 export function configSearchPaths(cwd: string): string[] {
   const folders = [cwd, path.join(cwd, "config"), "/etc/tagroll"];

@@ -1,6 +1,7 @@
 import semver from "semver";
 import { validate as isValidCron } from "node-cron";
 import { z } from "zod";
+import { isStateKey, STATE_ROOT } from "../state/kv-layout.js";
 import { BYTE_SIZE_HINT, parseByteSize } from "./byte-size.js";
 import { DURATION_HINT, parseDuration } from "./duration.js";
 
@@ -91,8 +92,8 @@ export const kvKey = z
   });
 
 /** A service's desired-state key must stay out of tagroll's own `tagroll/` tree. */
-export const serviceKey = kvKey.refine((key) => !key.startsWith("tagroll/"), {
-  message: 'must not be under "tagroll/" (tagroll keeps its own state there)',
+export const serviceKey = kvKey.refine((key) => !isStateKey(key), {
+  message: `must not be under "${STATE_ROOT}/" (tagroll keeps its own state there)`,
 });
 
 /**

@@ -7,17 +7,18 @@ import type { Logger } from "../core/logger.js";
 import type { KvStore, ServiceHealth } from "../kv/kv-store.js";
 import type { NomadApi } from "../nomad/nomad-api.js";
 import { HistoryStore } from "../state/history-store.js";
-import { KvWatcher, type WatchedChange } from "./kv-watcher.js";
-import { LeaderElection, type LeadershipTerm } from "./leader-election.js";
+import { KvWatcher, type WatchedChange } from "./watch/index.js";
+import { LeaderElection, type LeadershipTerm } from "./leader/index.js";
 import { reconcileOnce, type DeliveryExpirer, type ReconcileReport } from "./reconcile.js";
-import { parseRestartRequest, requestService, REQUESTS_PREFIX } from "./restart-request.js";
+import { folderPrefix, requestService } from "../state/kv-layout.js";
+import { parseRestartRequest } from "./model/index.js";
 import { revertValue } from "./revert-value.js";
-import { RolloutEngine } from "./rollout.js";
-import { notify, type RolloutObserver } from "./rollout-observer.js";
-import { SessionRolloutRecords } from "./rollout-records.js";
-import { ServiceRunner } from "./service-runner.js";
-import type { EngineTiming } from "./step-context.js";
-import { nomadDefaults } from "./targets.js";
+import { RolloutEngine } from "./engine/index.js";
+import { notify, type RolloutObserver } from "./model/index.js";
+import { SessionRolloutRecords } from "./leader/index.js";
+import { ServiceRunner } from "./runner/index.js";
+import type { EngineTiming } from "./steps/index.js";
+import { nomadDefaults } from "./targets/index.js";
 
 /** Runs `task` on a cron `schedule`; node-cron unless a test passes its own. */
 export type Scheduler = (schedule: string, task: () => void) => { stop(): void };
@@ -50,7 +51,7 @@ interface Term {
 }
 
 /**
- * The coordinator (design: "Coordinator"): campaigns for `tagroll/leader`; while it leads, one
+ * The coordinator (ARCHITECTURE.md): campaigns for `tagroll/leader`; while it leads, one
  * KvWatcher feeds a ServiceRunner per service, each driving its rollouts through the
  * RolloutEngine; a cron sweep reconciles. Losing leadership aborts every wait at once and the
  * campaign starts again. Every instance can run one; only the leader restarts anything.
@@ -153,7 +154,7 @@ export class Coordinator {
       kv,
       clock: this.clock,
       logger: logger.child({ component: "kv-watcher" }),
-      keys: [...this.byKey.keys(), REQUESTS_PREFIX],
+      keys: [...this.byKey.keys(), folderPrefix("requests")],
       onChange: (changes) => this.route(changes, runners),
       ...(this.o.watchWaitMs ? { waitMs: this.o.watchWaitMs } : {}),
     });

@@ -3,12 +3,12 @@ import type { Clock } from "../core/clock.js";
 import type { Logger } from "../core/logger.js";
 import type { KvStore } from "../kv/kv-store.js";
 import type { NomadApi, NomadScope } from "../nomad/nomad-api.js";
-import { isRunning } from "./alloc-state.js";
-import { notify, type DriftEvent, type RolloutObserver } from "./rollout-observer.js";
-import { isActive, type RolloutRecord } from "./rollout-record.js";
-import { renderedValue } from "./rendered-value.js";
-import type { ServiceRunner } from "./service-runner.js";
-import { resolveTargets } from "./targets.js";
+import { isRunning } from "./targets/index.js";
+import { notify, type DriftEvent, type RolloutObserver } from "./model/index.js";
+import { isActive, type RolloutRecord } from "./model/index.js";
+import { renderedValue } from "./targets/index.js";
+import type { ServiceRunner } from "./runner/index.js";
+import { resolveTargets } from "./targets/index.js";
 
 /** Dedupe records of webhook deliveries (`DeliveryStore` in src/state/). */
 export interface DeliveryExpirer {
@@ -38,7 +38,7 @@ export interface ReconcileReport {
 }
 
 /**
- * The periodic sweep (design: "A node-cron job … reconciles"). For every service not busy
+ * The periodic sweep (README, "Operations": Reconcile). For every service not busy
  * rolling out: look again (a change missed while Consul was away is picked up, a rollout left
  * `running` is resumed); report drift — an allocation whose rendered value is not the desired one
  * although no rollout runs; then expire old delivery dedupe records. One failing service does

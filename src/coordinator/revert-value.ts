@@ -1,10 +1,10 @@
 import type { Clock } from "../core/clock.js";
 import type { KvStore } from "../kv/kv-store.js";
 import { writeDesiredTag } from "../state/desired-tag-writer.js";
-import type { RevertWrite } from "./rollout.js";
+import type { RevertWrite } from "./engine/index.js";
 
 /**
- * autoRevert's write (issue 4, item 6): puts `to` back into `key` with the same CAS path the
+ * autoRevert's write (ARCHITECTURE.md, "Revert"): puts `to` back into `key` with the same CAS path the
  * ingress uses, but only while the key still holds the failing value `from` — a value someone
  * wrote meanwhile is newer than both and wins (it supersedes the rollout instead).
  */

@@ -1,4 +1,4 @@
-/** Time source injected everywhere time matters, so tests can drive it (conventions §2). */
+/** Time source injected everywhere time matters, so tests can drive it (see test/unit/coordinator/fakes/virtual-clock.ts). */
 export interface Clock {
   now(): number;
   /** Resolves after `ms`, or rejects with the signal's reason when aborted. */

@@ -1,5 +1,5 @@
 /**
- * One error type per kind of failure, each knowing its HTTP status (conventions §4).
+ * One error type per kind of failure, each knowing its HTTP status; src/server/error-response.ts maps them.
  * `toResponse` in `src/server/error-response.ts` is the one place that maps them to replies.
  */
 export abstract class TagrollError extends Error {

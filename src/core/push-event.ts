@@ -2,7 +2,7 @@
 export type PushSource =
   "dockerhub" | "distribution" | "ghcr" | "harbor" | "quay" | "acr" | "jfrog" | "generic";
 
-/** The one shape every registry payload is mapped onto (design: "Ingress"). */
+/** The one shape every registry payload is mapped onto (ARCHITECTURE.md, "Ingress"). */
 export interface PushEvent {
   source: PushSource;
   /** Repository as the registry names it, e.g. `acme/web` or `registry.example.com/acme/web`. */

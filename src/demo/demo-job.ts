@@ -19,6 +19,8 @@ export interface DemoJobOptions {
   minHealthyTime?: string;
   healthyDeadline?: string;
   startupDelayMs?: number;
+  /** Where the service is declared: `group` (default, the contract) or `task`. */
+  serviceAt?: "group" | "task";
 }
 
 /** The HCL variables of deploy/demo/demo.nomad.hcl for these options (unset ones keep their defaults). */
@@ -33,6 +35,7 @@ function demoVariables(options: DemoJobOptions): Record<string, string | number>
     min_healthy_time: options.minHealthyTime,
     healthy_deadline: options.healthyDeadline,
     startup_delay_ms: options.startupDelayMs,
+    service_at: options.serviceAt,
   };
   return Object.fromEntries(Object.entries(vars).filter(([, v]) => v !== undefined)) as Record<
     string,
@@ -57,10 +60,41 @@ export async function parseDemoJob(nomadAddr: string, options: DemoJobOptions = 
 
 /** Registers (or updates) the demo job; returns its ID. */
 export async function registerDemoJob(nomadAddr: string, options: DemoJobOptions = {}, token?: string) {
+  if (options.serviceAt === "task") return registerTaskLevelDemo(nomadAddr, options, token);
   const hcl = await readFile(DEMO_JOB_HCL, "utf8");
   const jobId = options.id ?? options.service ?? "demo";
   return withNomad(nomadAddr, token, async (http) => {
     return (await registerJobHcl(http, hcl, { variables: demoVariables(options), jobId })).jobId;
+  });
+}
+
+interface DemoJobJson {
+  ID: string;
+  TaskGroups: Array<{ Services?: unknown[] | null; ShutdownDelay?: number | null; Tasks: DemoTaskJson[] }>;
+}
+interface DemoTaskJson {
+  Services?: unknown[] | null;
+  ShutdownDelay?: number;
+}
+
+/**
+ * The demo job with its service and shutdown_delay moved from the group into the task: the
+ * layout tagroll can drain only through Consul maintenance (README, "The Nomad job contract").
+ * Tests use it to show such restarts are reported; users should not copy it.
+ */
+async function registerTaskLevelDemo(nomadAddr: string, options: DemoJobOptions, token?: string) {
+  const job = (await parseDemoJob(nomadAddr, options, token)) as unknown as DemoJobJson;
+  for (const group of job.TaskGroups) {
+    const task = group.Tasks[0];
+    if (!task) continue;
+    task.Services = group.Services ?? [];
+    task.ShutdownDelay = group.ShutdownDelay ?? 0;
+    group.Services = [];
+    group.ShutdownDelay = null;
+  }
+  return withNomad(nomadAddr, token, async (http) => {
+    await http.json("/v1/jobs", { method: "POST", body: { Job: job } });
+    return job.ID;
   });
 }
 

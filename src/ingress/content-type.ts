@@ -1,6 +1,6 @@
 import { ValidationError } from "../core/errors.js";
 
-/** Media types registries send (design: "Ingress"); anything else is refused with 415. */
+/** Media types registries send (README, "Registry setup"); anything else is refused with 415. */
 const ACCEPTED = new Set([
   "application/json",
   "application/vnd.docker.distribution.events.v1+json",

@@ -5,13 +5,13 @@ import type { PushEvent } from "../core/push-event.js";
 import type { ServiceConfig } from "../config/types.js";
 import type { KvStore } from "../kv/kv-store.js";
 import { compareTags, evaluateTag } from "../policy/index.js";
-import type { HookReply, HookRequest } from "../server/create-app.js";
 import type { DeliveryStore } from "../state/delivery-store.js";
 import { writeDesiredTag } from "../state/desired-tag-writer.js";
 import type { HistoryStore } from "../state/history-store.js";
 import { parsePush } from "../webhooks/parse-push.js";
 import { repositoryMatches } from "../webhooks/tag-grammar.js";
 import { acceptedMediaType, parseJsonBody } from "./content-type.js";
+import type { HookReply, HookRequest } from "./hook-request.js";
 
 /**
  * Senders that notify one endpoint about every repository of the registry (a Distribution
@@ -50,7 +50,7 @@ export interface PushReceiverDeps {
 }
 
 /**
- * The webhook core (design: "Ingress"): token → content type → JSON → parse → repository →
+ * The webhook core (ARCHITECTURE.md, "Ingress"): token → content type → JSON → parse → repository →
  * dedupe → policy-checked CAS write → history. Throws typed errors; the route maps them.
  */
 export class PushReceiver {

@@ -1,6 +1,6 @@
 import { Router } from "express";
 import { collectDefaultMetrics, Registry } from "prom-client";
-import type { RolloutObserver } from "../coordinator/rollout-observer.js";
+import type { RolloutObserver } from "../coordinator/index.js";
 import type { IngressObserver } from "../ingress/push-receiver.js";
 import { metricsRolloutObserver } from "./metrics-rollout-observer.js";
 import { safeLabel } from "./safe-label.js";
@@ -19,7 +19,7 @@ export interface Metrics {
 }
 
 /**
- * Prometheus metrics for one tagroll runtime (issue 5, item 5). One call, one registry: two
+ * Prometheus metrics for one tagroll runtime (README, "Admin API, status page, metrics"). One call, one registry: two
  * runtimes in one process (tests, `tagroll dev`) never share or double-register series.
  */
 export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metrics {

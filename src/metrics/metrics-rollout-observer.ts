@@ -1,4 +1,4 @@
-import type { RolloutObserver } from "../coordinator/rollout-observer.js";
+import type { RolloutObserver } from "../coordinator/index.js";
 import { safeLabel } from "./safe-label.js";
 import type { TagrollMetrics } from "./tagroll-metrics.js";
 
@@ -30,6 +30,7 @@ export function metricsRolloutObserver(m: TagrollMetrics): RolloutObserver {
         case "health":
           if (!allocs.has(event.allocId)) allocs.set(event.allocId, event.at);
           if (event.step === "restarting") m.restarts.inc({ service });
+          if (event.step === "restarting" && event.undrained) m.undrainedRestarts.inc({ service });
           return;
         case "healthy":
         case "failed": {

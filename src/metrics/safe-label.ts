@@ -9,7 +9,7 @@ const TOKEN_LIKE = /[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*/;
 
 /**
  * The label value to record for `value`: itself when it is a plain short identifier, otherwise
- * `"other"`. Metrics are scraped without authentication (design: "HTTP"), so a label must never
+ * `"other"`. Metrics are scraped without authentication (README, "Admin API, status page, metrics"), so a label must never
  * carry a secret, and a label with unbounded values would also blow up the series count.
  */
 export function safeLabel(value: string): string {

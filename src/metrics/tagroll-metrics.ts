@@ -1,7 +1,7 @@
 import { Counter, Gauge, Histogram, type Registry } from "prom-client";
 
 /**
- * Every tagroll series, registered on one registry the caller owns (conventions §2: no global
+ * Every tagroll series, registered on one registry the caller owns (no global
  * default registry). Labels are service names, webhook sources and outcomes only: all bounded
  * and none secret. Tags are not secret but unbounded, so no series is labelled by tag.
  */
@@ -12,6 +12,7 @@ export interface TagrollMetrics {
   rolloutSeconds: Histogram<"service" | "outcome">;
   allocSeconds: Histogram<"service" | "outcome">;
   restarts: Counter<"service">;
+  undrainedRestarts: Counter<"service">;
   reverts: Counter<"service">;
   superseded: Counter<"service">;
   drift: Counter<"service">;
@@ -60,6 +61,10 @@ export function defineMetrics(registry: Registry): TagrollMetrics {
       [1, 2.5, 5, 10, 20, 30, 60, 120, 300, 600],
     ),
     restarts: perService("tagroll_restarts_total", "Allocation restarts issued by the coordinator"),
+    undrainedRestarts: perService(
+      "tagroll_undrained_restarts_total",
+      "Allocation restarts issued while load balancers could still route to the instance (no drain possible)",
+    ),
     reverts: perService(
       "tagroll_reverts_total",
       "Rollouts that failed and started reverting to the previous value",

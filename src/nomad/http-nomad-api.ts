@@ -71,14 +71,18 @@ export class HttpNomadApi implements NomadApi {
   }
 
   /**
-   * With a task name only that task restarts; without, `AllTasks` restarts every task of the
-   * allocation, lifecycle (prestart/poststart) tasks included, as a fresh start would.
+   * With a task name only that task restarts. Without one the request names no task, which
+   * Nomad's client serves as "restart the running tasks" (client.go, `RestartAllocation`): it
+   * first runs the allocation's restart hooks — the group service hook deregisters the group's
+   * services and waits the group's shutdown_delay — then restarts every running task. A finished
+   * prestart task is not run again (that is what `AllTasks` would add). The request returns
+   * once the tasks have been killed, so it lasts at least the shutdown_delay.
    * Throws `NotFoundError` when the allocation is gone.
    */
   async restartAllocation(allocId: string, task?: string, scope?: NomadScope): Promise<void> {
     await this.http.text(`/v1/client/allocation/${enc(allocId)}/restart`, {
       method: "POST",
-      body: task === undefined ? { AllTasks: true } : { TaskName: task },
+      body: task === undefined ? {} : { TaskName: task },
       timeoutMs: this.restartTimeoutMs,
       ...withScope(scope),
     });

@@ -127,7 +127,10 @@ export interface NomadApi {
   jobAllocations(jobId: string, scope?: NomadScope): Promise<NomadAllocation[]>;
   /** Undefined when the allocation is unknown (garbage-collected). */
   getAllocation(allocId: string, scope?: NomadScope): Promise<NomadAllocation | undefined>;
-  /** Restart one task (or all tasks when `task` is omitted). Resolves once Nomad has killed it. */
+  /**
+   * Restart one task, or, when `task` is omitted, the whole allocation (its running tasks, after
+   * Nomad has drained its group services). Resolves once Nomad has killed the task(s).
+   */
   restartAllocation(allocId: string, task?: string, scope?: NomadScope): Promise<void>;
   /** A file from the allocation directory, e.g. `web/local/env`. */
   readAllocFile(allocId: string, path: string, scope?: NomadScope): Promise<string>;

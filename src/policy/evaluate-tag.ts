@@ -14,7 +14,7 @@ const reject = (code: TagRejectionCode, reason: string): TagDecision => ({ accep
 
 /**
  * Decides whether `candidate` may replace `current` (the desired tag now, if any) under a
- * service's policy (design: "Tag policy per service"). Checks, in order:
+ * service's policy (README, "Configuration": tag policy per service). Checks, in order:
  * 1. Docker tag grammar; 2. `latest` only with `allowLatest`, and then it bypasses match and
  *    order: it is a moving pointer, not a version; 3. the same tag as now is a duplicate;
  * 4. `match` on the whole tag; 5. the order can read the tag; 6. semver `range`, with npm's

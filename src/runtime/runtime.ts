@@ -3,8 +3,8 @@ import type { Router } from "express";
 import type { TagrollConfig } from "../config/types.js";
 import { systemClock, type Clock } from "../core/clock.js";
 import type { Logger } from "../core/logger.js";
-import { Coordinator } from "../coordinator/coordinator.js";
-import type { RolloutObserver } from "../coordinator/rollout-observer.js";
+import { Coordinator } from "../coordinator/index.js";
+import type { RolloutObserver } from "../coordinator/index.js";
 import { PushReceiver, type IngressObserver } from "../ingress/push-receiver.js";
 import { ConsulKvStore, ConsulServiceHealth } from "../kv/consul-kv-store.js";
 import { HttpNomadApi } from "../nomad/http-nomad-api.js";
@@ -33,7 +33,7 @@ export interface RuntimeOptions {
   wrapNomad?: (nomad: NomadApi) => NomadApi;
 }
 
-/** The real collaborators, built in one place (conventions §2) and shared by every surface. */
+/** The real collaborators, built in one place — nothing else constructs them — and shared by every surface. */
 export interface RuntimeParts {
   config: TagrollConfig;
   kv: ConsulKvStore;

@@ -1,25 +1,14 @@
 import express, { type Express, type NextFunction, type Request, type Response, type Router } from "express";
 import helmet from "helmet";
 import type { Logger } from "../core/logger.js";
+import type { HookReply, HookRequest } from "../ingress/hook-request.js";
 import { toErrorResponse } from "./error-response.js";
 import { requestContext } from "./request-context.js";
-
-/** What the webhook route hands to the ingress core; the core never sees express. */
-export interface HookRequest {
-  token: string;
-  headers: Record<string, string | undefined>;
-  contentType: string;
-  rawBody: Buffer;
-}
-
-export interface HookReply {
-  status: number;
-  body: Record<string, unknown>;
-}
 
 export interface AppDeps {
   log: Logger;
   bodyLimit: number;
+  /** The ingress core; the route adapts express to its request and reply. */
   handleHook: (req: HookRequest) => Promise<HookReply>;
   /** Readiness: resolves to the names of upstreams that are not reachable (empty = ready). */
   unready: () => Promise<string[]>;

@@ -7,7 +7,7 @@ export interface ErrorResponse {
 }
 
 /**
- * The one mapping from errors to HTTP replies and log lines (conventions §4). Auth failures all
+ * The one mapping from errors to HTTP replies and log lines (every error type carries its status: src/core/errors.ts). Auth failures all
  * look the same from outside; unknown errors become a 500 that reveals nothing.
  */
 export function toErrorResponse(err: unknown, log: Logger): ErrorResponse {

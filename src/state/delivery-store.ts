@@ -1,7 +1,6 @@
-import { createHash } from "node:crypto";
 import { systemClock, type Clock } from "../core/clock.js";
 import type { KvStore } from "../kv/kv-store.js";
-import { DEFAULT_STATE_ROOT, kindPrefix, serviceKey } from "./state-keys.js";
+import { deliveryKey, folderPrefix, STATE_ROOT } from "./kv-layout.js";
 
 export interface DeliveryStoreOptions {
   root?: string;
@@ -17,12 +16,10 @@ interface DeliveryRecord {
 }
 
 /**
- * Dedupe records for webhook deliveries at `tagroll/deliveries/<service>/<sha256(source, id)>`.
- * A delivery is remembered per service: a registry that notifies the webhook URLs of two services
- * (a prod and a canary key for one image) sends both the same event id, and each of them must
- * deploy once. Hashing keeps arbitrary sender ids (slashes, spaces, great length) out of key
- * paths. Creation is a `cas=0` write, so of two concurrent identical deliveries exactly one is
- * "first".
+ * Dedupe records for webhook deliveries at `tagroll/deliveries/<service>/<sha256(source, id)>`
+ * (see kv-layout.ts): a delivery is remembered per service, so one registry event sent to two
+ * services' URLs deploys both. Creation is a `cas=0` write, so of two concurrent identical
+ * deliveries exactly one is "first".
  */
 export class DeliveryStore {
   private readonly root: string;
@@ -33,9 +30,9 @@ export class DeliveryStore {
     private readonly kv: KvStore,
     options: DeliveryStoreOptions = {},
   ) {
-    this.root = options.root ?? DEFAULT_STATE_ROOT;
-    // Listed recursively by expire(): this also sweeps records written before they were per service.
-    this.prefix = kindPrefix(this.root, "deliveries");
+    this.root = options.root ?? STATE_ROOT;
+    // Listed recursively by expire(): this also sweeps records from before they were per service.
+    this.prefix = folderPrefix("deliveries", this.root);
     this.clock = options.clock ?? systemClock;
   }
 
@@ -67,9 +64,7 @@ export class DeliveryStore {
   }
 
   private key(service: string, source: string, deliveryId: string): string {
-    // NUL cannot occur in either part, so ("ab","c") and ("a","bc") never collide.
-    const digest = createHash("sha256").update(`${source}\u0000${deliveryId}`).digest("hex");
-    return `${serviceKey(this.root, "deliveries", service)}/${digest}`;
+    return deliveryKey(service, source, deliveryId, this.root);
   }
 }
 

@@ -22,8 +22,8 @@ export interface WriteDesiredTagOptions extends Partial<Omit<CasRetryOptions, "c
 }
 
 /**
- * Writes a desired value with a compare-and-set on the key's ModifyIndex (design: "the write is a
- * CAS … retry on conflict, then re-apply the policy"). Each round reads the key, asks `decide`
+ * Writes a desired value with a compare-and-set on the key's ModifyIndex (README,
+ * "Concepts": retried on conflict, the policy applied again each time). Each round reads the key, asks `decide`
  * against what is there now, and writes only if nobody changed the key in between; a lost CAS
  * starts a new round, so two concurrent pushes end with the newest tag by policy, never a lost
  * update. Writing the value already stored is reported as skipped: it would only bump the index.

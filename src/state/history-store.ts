@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { systemClock, type Clock } from "../core/clock.js";
 import type { KvStore } from "../kv/kv-store.js";
 import { casRetry } from "./cas-retry.js";
-import { DEFAULT_STATE_ROOT, serviceKey } from "./state-keys.js";
+import { historyKey, STATE_ROOT } from "./kv-layout.js";
 
 export type HistoryKind = "push" | "operator" | "rollout" | "revert" | "rollback" | "restart";
 
@@ -50,13 +50,13 @@ export class HistoryStore {
     private readonly options: HistoryStoreOptions = {},
   ) {
     this.limit = Math.max(1, options.limit ?? 100);
-    this.root = options.root ?? DEFAULT_STATE_ROOT;
+    this.root = options.root ?? STATE_ROOT;
     this.clock = options.clock ?? systemClock;
   }
 
   /** Appends `entry` (or finds it already there by id) and resolves the stored entry. */
   async append(service: string, entry: NewHistoryEntry): Promise<HistoryEntry> {
-    const key = serviceKey(this.root, "history", service);
+    const key = historyKey(service, this.root);
     const full: HistoryEntry = {
       ...entry,
       id: entry.id ?? randomUUID(),
@@ -81,7 +81,7 @@ export class HistoryStore {
 
   /** Oldest first. Empty when the service has no history. */
   async list(service: string): Promise<HistoryEntry[]> {
-    const stored = await this.kv.get(serviceKey(this.root, "history", service));
+    const stored = await this.kv.get(historyKey(service, this.root));
     return parseEntries(stored?.value);
   }
 }

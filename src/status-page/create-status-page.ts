@@ -3,7 +3,7 @@ import { Router } from "express";
 import type { SigningKey } from "../config/types.js";
 import type { Clock } from "../core/clock.js";
 import type { Logger } from "../core/logger.js";
-import { observeAll, type RolloutObserver } from "../coordinator/rollout-observer.js";
+import { observeAll, type RolloutObserver } from "../coordinator/index.js";
 import { verifyAdminToken } from "../tokens/index.js";
 import { EventHub } from "./event-hub.js";
 import { statusPageCsp, statusPageHtml } from "./page-html.js";
@@ -35,7 +35,7 @@ export interface StatusPage {
   close(): void;
 }
 
-/** The live status page (issue 5, item 4). */
+/** The live status page (README, "Admin API, status page, metrics"). */
 export function createStatusPage(o: StatusPageOptions): StatusPage {
   const logger = o.logger.child({ component: "status-page" });
   const hub = new EventHub({

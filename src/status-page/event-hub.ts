@@ -1,6 +1,6 @@
 import type { Clock } from "../core/clock.js";
 import type { Logger } from "../core/logger.js";
-import type { CoordinatorEvent } from "../coordinator/rollout-observer.js";
+import type { CoordinatorEvent } from "../coordinator/index.js";
 import { sseComment, sseEvent, sseRetry } from "./sse-format.js";
 
 /** The part of an HTTP response an event stream writes to (express's Response is one). */

@@ -53,7 +53,7 @@ button { font: inherit; padding: 0.45rem 0.9rem; border-radius: 6px; border: 1px
 .st-succeeded, .st-healthy { color: var(--ok); }
 .st-running, .st-rendering, .st-restarting, .st-health { color: var(--run); }
 .st-reverting, .st-pending, .st-adopted { color: var(--warn); }
-.st-failed, .st-reverted, .st-drift { color: var(--bad); }
+.st-failed, .st-reverted, .st-drift, .st-undrained { color: var(--bad); }
 .rollout { border-left: 3px solid var(--line); padding: 0.2rem 0 0.2rem 0.7rem; margin: 0.6rem 0; }
 .rollout p { margin: 0.15rem 0; }
 .rollout progress { width: 100%; height: 0.6rem; accent-color: var(--run); }

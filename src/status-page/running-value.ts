@@ -1,5 +1,5 @@
-import type { AllocationStatus } from "../coordinator/service-status.js";
-import type { RolloutRecord } from "../coordinator/rollout-record.js";
+import type { AllocationStatus } from "../operations/index.js";
+import type { RolloutRecord } from "../coordinator/index.js";
 
 /**
  * The value an allocation's process runs, as far as tagroll can tell. The rendered file alone

@@ -1,6 +1,6 @@
 import type { Clock } from "../core/clock.js";
-import type { StatusReport } from "../coordinator/operations.js";
-import type { AllocationStatus, ServiceStatus } from "../coordinator/service-status.js";
+import type { StatusReport } from "../operations/index.js";
+import type { AllocationStatus, ServiceStatus } from "../operations/index.js";
 import type { HistoryEntry } from "../state/history-store.js";
 import { runningValue } from "./running-value.js";
 

@@ -4,7 +4,7 @@ import { AuthError, ValidationError } from "../core/errors.js";
 import { signHs256, verifyHs256 } from "./hs256.js";
 import { newJti } from "./jti.js";
 
-/** API scopes (design: "HTTP"): `read` status and history, `deploy` change tags, `admin` tokens. */
+/** API scopes (README, "Admin API, status page, metrics"): `read` status and history, `deploy` change tags, `admin` tokens. */
 export const SCOPES = ["read", "deploy", "admin"] as const;
 export type Scope = (typeof SCOPES)[number];
 

@@ -1,4 +1,4 @@
-/** Webhook and API tokens, their registry and revocations (design: "Ingress", "HTTP"). */
+/** Webhook and API tokens, their registry and revocations (README, "Security model"). */
 export { createWebhookToken, verifyWebhookToken } from "./webhook-token.js";
 export {
   createAdminToken,

@@ -1,7 +1,7 @@
 import type { KvStore } from "../kv/kv-store.js";
-import { jtiKey } from "./jti.js";
+import { folderPrefix, tokenKey, tokenOfKey } from "../state/kv-layout.js";
 
-const PREFIX = "tagroll/revoked/";
+const PREFIX = folderPrefix("revoked");
 
 export interface Revocation {
   jti: string;
@@ -11,8 +11,8 @@ export interface Revocation {
 
 /**
  * Revoked token ids in Consul KV, one key per jti (`tagroll/revoked/<jti>` =
- * `{"service","revokedAt"}`), so every tagroll instance sees a revocation at once (design:
- * "revocation by jti kept in Consul KV"). Errors from the store (UpstreamUnavailableError) propagate.
+ * `{"service","revokedAt"}`), so every tagroll instance sees a revocation at once (README,
+ * "Security model": Revocation). Errors from the store (UpstreamUnavailableError) propagate.
  */
 export class RevocationStore {
   constructor(private readonly kv: KvStore) {}
@@ -21,11 +21,11 @@ export class RevocationStore {
   async revoke(jti: string, details: { service: string; revokedAt: Date }): Promise<boolean> {
     const record = JSON.stringify({ service: details.service, revokedAt: details.revokedAt.toISOString() });
     // Create-only: the first revocation's time and service are the ones kept.
-    return (await this.kv.set(jtiKey(PREFIX, jti), record, { cas: 0 })) === true;
+    return (await this.kv.set(tokenKey("revoked", jti), record, { cas: 0 })) === true;
   }
 
   async isRevoked(jti: string): Promise<boolean> {
-    return (await this.kv.get(jtiKey(PREFIX, jti))) !== undefined;
+    return (await this.kv.get(tokenKey("revoked", jti))) !== undefined;
   }
 
   /** Every revocation, oldest first; records that do not parse are left out. */
@@ -33,7 +33,7 @@ export class RevocationStore {
     const { entries } = await this.kv.list(PREFIX);
     const revocations = entries.flatMap((entry) => {
       const record = parseRecord(entry.value);
-      return record ? [{ jti: entry.key.slice(PREFIX.length), ...record }] : [];
+      return record ? [{ jti: tokenOfKey("revoked", entry.key), ...record }] : [];
     });
     return revocations.sort((a, b) => a.revokedAt.getTime() - b.revokedAt.getTime());
   }

@@ -1,8 +1,8 @@
 import { ConflictError } from "../core/errors.js";
 import type { KvStore } from "../kv/kv-store.js";
-import { jtiKey } from "./jti.js";
+import { folderPrefix, tokenKey, tokenOfKey } from "../state/kv-layout.js";
 
-const PREFIX = "tagroll/tokens/";
+const PREFIX = folderPrefix("tokens");
 
 /** What `token list` shows about an issued webhook token: never the token itself. */
 export interface IssuedToken {
@@ -23,12 +23,14 @@ export class TokenRegistry {
 
   async record(token: IssuedToken): Promise<void> {
     const { jti, service, kid, iat } = token;
-    const written = await this.kv.set(jtiKey(PREFIX, jti), JSON.stringify({ service, kid, iat }), { cas: 0 });
+    const written = await this.kv.set(tokenKey("tokens", jti), JSON.stringify({ service, kid, iat }), {
+      cas: 0,
+    });
     if (!written) throw new ConflictError(`token id ${jti} is already recorded`);
   }
 
   async get(jti: string): Promise<IssuedToken | undefined> {
-    const entry = await this.kv.get(jtiKey(PREFIX, jti));
+    const entry = await this.kv.get(tokenKey("tokens", jti));
     return entry === undefined ? undefined : parseRecord(jti, entry.value);
   }
 
@@ -36,7 +38,7 @@ export class TokenRegistry {
   async list(service?: string): Promise<IssuedToken[]> {
     const { entries } = await this.kv.list(PREFIX);
     return entries
-      .flatMap((entry) => parseRecord(entry.key.slice(PREFIX.length), entry.value) ?? [])
+      .flatMap((entry) => parseRecord(tokenOfKey("tokens", entry.key), entry.value) ?? [])
       .filter((token) => service === undefined || token.service === service)
       .sort((a, b) => a.iat - b.iat);
   }

@@ -8,7 +8,7 @@ import { isJti, newJti } from "./jti.js";
 const AUDIENCE = "tagroll-webhook";
 
 /**
- * A per-service webhook token, the secret part of `POST /hooks/<token>` (design: "Ingress"):
+ * A per-service webhook token, the secret part of `POST /hooks/<token>` (README, "Security model"):
  * HS256 JWS, header `{alg, kid, typ}`, claims `{sub: service, jti, iat, aud: "tagroll-webhook"}`.
  * No expiry: registries keep a URL for years; revocation by `jti` ends a token instead.
  */

@@ -18,7 +18,7 @@ export interface WebhookRequest {
 /**
  * What one delivery asks for. `ignored` holds a short human reason for every part of the delivery
  * that was well formed but has nothing to deploy (pulls, blob pushes, untagged manifests): the
- * ingress answers those with 200 so registries do not retry them (design: "Ingress").
+ * ingress answers those with 200 so registries do not retry them (README, "Troubleshooting").
  */
 export interface ParseResult {
   events: PushEvent[];

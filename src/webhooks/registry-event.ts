@@ -10,7 +10,7 @@ const MANIFEST_MEDIA_TYPE =
 
 /**
  * Reads one event in the CNCF Distribution notification shape, which ACR sends too. Returns the
- * push, or the reason there is nothing to deploy. Filter from reference §2: action `push`, a
+ * push, or the reason there is nothing to deploy. Filter from the Distribution notifications docs: action `push`, a
  * manifest media type and a tag (multi-arch children and by-digest pushes have none).
  */
 export function readRegistryEvent(

@@ -24,7 +24,7 @@ export function normalizeRepository(reference: string): string {
 
 /**
  * Whether an event's repository is the service's configured image: a token for `web` must never
- * deploy `db` (design: "Ingress", mismatch → 403).
+ * deploy `db` (README, "Security model": mismatch → 403).
  */
 export function repositoryMatches(eventRepository: string, serviceImage: string): boolean {
   if (eventRepository.trim() === "" || serviceImage.trim() === "") return false;

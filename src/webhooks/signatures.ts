@@ -41,7 +41,7 @@ export function verifySignature(source: PushSource, req: WebhookRequest, secret:
       return check(safeEqual(req.headers["x-hub-signature-256"], expected), "bad X-Hub-Signature-256");
     }
     case "jfrog": {
-      // The secret itself when signing is off, else a hex HMAC-SHA256 of the body (reference §8).
+      // The secret itself when signing is off, else a hex HMAC-SHA256 of the body (JFrog webhook docs; README, "JFrog Artifactory").
       const sent = req.headers["x-jfrog-event-auth"];
       const plain = safeEqual(sent, secret);
       const signed = safeEqual(sent?.toLowerCase(), hmacHex(secret, req.rawBody));

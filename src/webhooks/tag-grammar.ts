@@ -2,7 +2,7 @@ import { ValidationError } from "../core/errors.js";
 
 /**
  * Docker's tag grammar. The tag is written into an env file and an image reference, so anything
- * outside it (a newline, `=`, a space) would be an injection (design: "Ingress").
+ * outside it (a newline, `=`, a space) would be an injection (README, "Security model").
  */
 const TAG_PATTERN = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
 const TAG_CHAR = /^[A-Za-z0-9_.-]$/;

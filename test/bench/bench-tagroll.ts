@@ -4,10 +4,11 @@ import { pino } from "pino";
 import { loadConfig } from "../../src/config/load-config.js";
 import type { TagrollConfig } from "../../src/config/types.js";
 import { createLogger } from "../../src/core/logger.js";
-import { observeAll, type CoordinatorEvent } from "../../src/coordinator/rollout-observer.js";
+import { observeAll, type CoordinatorEvent } from "../../src/coordinator/index.js";
 import { startRuntime, type Runtime } from "../../src/runtime/runtime.js";
 import { TimedRestarts, type RestartCall } from "./timed-restarts.js";
 import { waitFor } from "../helpers/cluster.js";
+import { rolloutKey } from "../../src/state/kv-layout.js";
 
 const CONFIG_PATH = "/bench/tagroll.yaml";
 
@@ -95,7 +96,7 @@ export async function startBenchTagroll(o: BenchTagrollOptions): Promise<BenchTa
     await waitFor(
       `${service} to settle on ${value}`,
       async () => {
-        const entry = await runtime.kv.get(`tagroll/rollouts/${service}`);
+        const entry = await runtime.kv.get(rolloutKey(service));
         const record = entry && (JSON.parse(entry.value) as { value?: string; status?: string });
         return record?.value === value && record.status !== "running" && record.status !== "reverting";
       },

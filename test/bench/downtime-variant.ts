@@ -19,6 +19,14 @@ export interface DowntimeRun {
   rolloutMs: number;
 }
 
+/** How the load reaches the job: HAProxy retries on or off, and how long each request takes. */
+export interface DowntimeOptions {
+  /** HAProxy `retries 3` + `option redispatch` (default true); false: a failed request fails. */
+  retries?: boolean;
+  /** Each request asks the app for an answer this slow (`/slow?ms=`); default: `/`, at once. */
+  requestMs?: number;
+}
+
 export const COUNT = 3;
 export const RATE = 100;
 const SETTLE_MS = 3_000;
@@ -34,9 +42,11 @@ export async function runDowntimeVariant(
   startupDelayMs: number,
   trial: number,
   say: (line: string) => void,
+  options: DowntimeOptions = {},
 ): Promise<DowntimeRun> {
   const client = new AgentClient(cluster.consulAddr, cluster.nomadAddr);
-  const name = `dt-${variant}-${startupDelayMs}-${trial}`;
+  const tags = `${options.retries === false ? "-nr" : ""}${options.requestMs ? `-s${options.requestMs}` : ""}`;
+  const name = `dt-${variant}-${startupDelayMs}${tags}-${trial}`;
   const key = `configs/${name}/IMAGE_TAG`;
   await client.deployDemo(name, "v1", {
     count: COUNT,
@@ -48,6 +58,7 @@ export async function runDowntimeVariant(
     service: name,
     consulDnsPort: cluster.consulDnsPort,
     dir: cluster.artifacts,
+    ...(options.retries !== undefined && { retries: options.retries }),
   });
   try {
     await client.waitForDeployment(name);
@@ -57,7 +68,8 @@ export async function runDowntimeVariant(
       await tagroll.settled(name, "v1");
     }
     say(`${name}: load at ${RATE} req/s through HAProxy, then v1 → v2`);
-    const load = startOpenLoopLoad(haproxy.url, RATE);
+    const path = options.requestMs ? `slow?ms=${options.requestMs}` : "";
+    const load = startOpenLoopLoad(`${haproxy.url}${path}`, RATE);
     await sleep(SETTLE_MS);
     const writtenAt = Date.now();
     await client.kvPut(key, "v2");

@@ -20,7 +20,7 @@ const STARTUP_DELAYS = [0, 2_000];
 /** Nomad's template splay is random, so one run of (a) says little; every variant runs this often. */
 const TRIALS = 3;
 
-/** Benchmark 1 (design: "Benchmarks"): failed requests through HAProxy while the tag changes. */
+/** Benchmark 1 (BENCHMARKS.md): failed requests through HAProxy while the tag changes. */
 export const downtimeBenchmark: Benchmark = {
   id: "downtime",
   title: "1. Downtime during a rollout",

@@ -15,6 +15,12 @@ export interface HaproxyOptions {
   dir: string;
   /** Server slots the template creates (more than the job's count, as a user would leave room). */
   slots?: number;
+  /**
+   * `retries 3` + `option redispatch` (default): HAProxy retries a failed connection on another
+   * instance, which hides a restart it was not warned of. False: no retry, so every request sent
+   * to an instance that is going away fails — the strict measure of a drain.
+   */
+  retries?: boolean;
 }
 
 export interface Haproxy {
@@ -43,9 +49,7 @@ defaults
   timeout connect 1s
   timeout client 10s
   timeout server 10s
-  option redispatch
-  retries 3
-
+${o.retries === false ? "  retries 0\n" : "  option redispatch\n  retries 3\n"}
 resolvers consul
   nameserver consul 127.0.0.1:${o.consulDnsPort}
   accepted_payload_size 8192

@@ -52,7 +52,7 @@ export const reactionBenchmark: Benchmark = {
             "then issues the restart request (the moment tagroll calls `restartAllocation`, timed through " +
             "`RuntimeOptions.wrapNomad`). So KV write → first restart request is reaction + Nomad's render + the " +
             "job's shutdown_delay, by design; Nomad's own path restarts without taking the instance out of " +
-            "rotation first (see the downtime benchmark). The design's target is the reaction: well under 100 ms.",
+            "rotation first (see the downtime benchmark). The target (BENCHMARKS.md) is the reaction: well under 100 ms.",
           "Nomad's path: `LastRestart` of the task from `/v1/allocation/:id` (set by the Nomad client when it " +
             "signals the restart), after the template's wait and a random splay of up to 5 s.",
         ],

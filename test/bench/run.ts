@@ -3,6 +3,7 @@ import { processId, runStateDir, stopLeftovers } from "../../src/agents/run-reco
 import { describeEnvironment, environmentMarkdown } from "./bench-environment.js";
 import { markdownTable, type Benchmark, type BenchResult } from "./bench-result.js";
 import { writeSections } from "./benchmarks-file.js";
+import { downtimeMultiNodeBenchmark } from "./downtime-multi-node.js";
 import { downtimeBenchmark } from "./downtime.js";
 import { ingestBenchmark } from "./ingest.js";
 import { overheadBenchmark } from "./overhead.js";
@@ -15,6 +16,7 @@ import { scaleBenchmark } from "./scale.js";
  */
 const BENCHMARKS: Benchmark[] = [
   downtimeBenchmark,
+  downtimeMultiNodeBenchmark,
   ingestBenchmark,
   reactionBenchmark,
   overheadBenchmark,

@@ -5,6 +5,7 @@ import { withBenchCluster, type BenchCluster } from "./bench-cluster.js";
 import { median, type Benchmark, type BenchResult } from "./bench-result.js";
 import { blockingQueries, connectionsTo, probeJson } from "./consul-connections.js";
 import { sleep, waitFor } from "../helpers/cluster.js";
+import { folderPrefix } from "../../src/state/kv-layout.js";
 
 const SIZES = [1, 1_000];
 const SETTLE_MS = 15_000;
@@ -69,7 +70,7 @@ const NOTES = [
   "Blocking queries open: tagroll's own HTTP requests carrying Consul's `index=` parameter that are in flight, " +
     "counted in its process through node:diagnostics_channel (`http.client.request.start` until the request " +
     "closes), with the KV folders they watch. The KvWatcher runs one blocking query per distinct watched " +
-    "folder but merges sibling folders into their parent beyond 64 (src/coordinator/kv-watcher.ts), so 1,000 " +
+    "folder but merges sibling folders into their parent beyond 64 (src/coordinator/watch/kv-watcher.ts), so 1,000 " +
     "`configs/svc-<i>/` folders are one query on `configs/`, plus `tagroll/requests/`. Cross-check from Consul's " +
     "side: its telemetry gauge `rpc.queries_blocking` (`/v1/agent/metrics`) after the settle minus before " +
     "tagroll started; Nomad's own blocking queries come and go in it, so it is only roughly the same.",
@@ -99,7 +100,9 @@ async function measure(
     const all = await waitFor(
       `${services} rollout records`,
       async () => {
-        const keys = await probeJson<string[]>(`${consulAddr}/v1/kv/tagroll/rollouts/?keys`).catch(() => []);
+        const keys = await probeJson<string[]>(`${consulAddr}/v1/kv/${folderPrefix("rollouts")}?keys`).catch(
+          () => [],
+        );
         adopted = keys.length;
         return adopted >= services;
       },

@@ -1,6 +1,6 @@
 import type { SeenEvent } from "./bench-tagroll.js";
 
-/** The steps of the design's rollout loop an allocation goes through, in order. */
+/** The steps an allocation goes through (ARCHITECTURE.md, "The allocation state machine"), in order. */
 export const STEPS = ["rendering", "draining", "restarting", "health", "healthy"] as const;
 
 /**

@@ -12,6 +12,9 @@ declare module "vitest" {
     consulDnsPort: number;
     consulBin: string;
     nomadBin: string;
+    /** Versions the agents report, e.g. "1.14.8" and "1.6.3" for the pins. */
+    consulVersion: string;
+    nomadVersion: string;
   }
 }
 
@@ -43,6 +46,8 @@ export default async function setup(project: TestProject) {
   project.provide("consulDnsPort", cluster.consulDnsPort);
   project.provide("consulBin", consul.path);
   project.provide("nomadBin", nomad.path);
+  project.provide("consulVersion", consul.version);
+  project.provide("nomadVersion", nomad.version);
   return async () => {
     await cluster.stop();
   };

@@ -16,6 +16,7 @@ export function registerAgentsCommand(program: Command): void {
     )
     .action(async () => {
       for (const pin of [CONSUL_PIN, NOMAD_PIN]) {
+        console.log(`${pin.name}: pinned ${pin.module}@${pin.moduleVersion} (${pin.licence})`);
         const started = Date.now();
         const found = await resolveBinary(pin, { progress: (line) => console.log(line) });
         const secs = ((Date.now() - started) / 1000).toFixed(1);

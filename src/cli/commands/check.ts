@@ -24,7 +24,7 @@ export function registerCheckCommand(program: Command): void {
         "tagroll check --json | jq '.findings[] | select(.rule == \"change-mode\")'",
       ]) +
         "\n\nRules: config, signing-keys, consul, nomad, job-missing, job-type, no-targets, key-not-rendered," +
-        "\n       change-mode, render-templates, no-health-checks, group-service",
+        "\n       change-mode, render-templates, no-health-checks, drain",
     )
     .action(async (options: Record<string, unknown>) => {
       const flags = configFlags(options);

@@ -5,7 +5,7 @@ import { resolveBinary } from "../../agents/resolve-binary.js";
 import { processId, runStateDir, stopLeftovers } from "../../agents/run-records.js";
 import { systemClock } from "../../core/clock.js";
 import { createLogger } from "../../core/logger.js";
-import { observeAll } from "../../coordinator/rollout-observer.js";
+import { observeAll } from "../../coordinator/index.js";
 import { registerDemoJob } from "../../demo/demo-job.js";
 import { consulKvPutHint, devConfig, dockerHubCurl } from "../../dev/dev-config.js";
 import { DevOutput } from "../../dev/dev-output.js";

@@ -7,7 +7,7 @@ import { issueWebhookToken, RevocationStore, TokenRegistry } from "../../tokens/
 import { configFlags, withConfigOptions } from "../config-options.js";
 
 /**
- * `tagroll token create|revoke|list`: per-service webhook URLs (design: "Secret URLs"). The
+ * `tagroll token create|revoke|list`: per-service webhook URLs (README, "Security model"). The
  * token is printed once, by `create`, and never again: the registry under `tagroll/tokens/`
  * holds only its id, service, key id and issue time.
  */

@@ -5,7 +5,7 @@ import { readRegistryEvent } from "../registry-event.js";
 const label = "Azure Container Registry";
 
 /**
- * Azure Container Registry: one Distribution-shaped event with no envelope (reference §7b). The
+ * Azure Container Registry: one Distribution-shaped event with no envelope (README, "Azure Container Registry (ACR)"). The
  * registry host is `request.host`; `delete`, `chart_push`, `quarantine` and the portal's ping carry
  * nothing to deploy, and a digest-only push has an empty tag.
  */

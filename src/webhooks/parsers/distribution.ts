@@ -3,7 +3,7 @@ import { arrayAt, objectAt } from "../json-fields.js";
 import type { ParseResult, PushParser } from "../parser.js";
 import { readRegistryEvent } from "../registry-event.js";
 
-/** `registry:2` sends `…events.v1+json`, `registry:3` sends `…events.v2+json` (reference §2). */
+/** `registry:2` sends `…events.v1+json`, `registry:3` sends `…events.v2+json` (https://distribution.github.io/distribution/about/notifications/). */
 const EVENTS_MEDIA_TYPE = /^application\/vnd\.docker\.distribution\.events\.v[12]\+json$/;
 
 const label = "Docker Distribution";

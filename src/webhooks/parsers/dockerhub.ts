@@ -4,7 +4,7 @@ import type { PushParser } from "../parser.js";
 const label = "Docker Hub";
 
 /**
- * Docker Hub repository webhooks (reference §1). No delivery id, no digest, no signature. Quirks
+ * Docker Hub repository webhooks (https://docs.docker.com/docker-hub/repos/manage/webhooks/). No delivery id, no digest, no signature. Quirks
  * that need no code but are covered by fixtures: a multi-arch push fires one identical delivery
  * per manifest (the ingress drops the repeats as "already desired"), and old payloads carry
  * `pushed_at` as a float in exponent form, which JSON.parse reads like any number — it is never

@@ -3,7 +3,7 @@ import type { PushParser } from "../parser.js";
 
 const label = "GHCR";
 
-/** Documented actions, plus `create` as in Keel's real GHCR fixture (reference §5). */
+/** Documented actions, plus `create` as in Keel's real GHCR fixture (README, "GitHub Container Registry (GHCR)"; GitHub's `package` event). */
 const PUSH_ACTIONS = new Set(["published", "updated", "create"]);
 
 /**

@@ -6,7 +6,7 @@ import { splitReference } from "../image-reference.js";
 
 const label = "Harbor";
 
-/** Harbor 1.x `pushImage`, 2.x `PUSH_ARTIFACT`, and the CloudEvents type (reference §3). */
+/** Harbor 1.x `pushImage`, 2.x `PUSH_ARTIFACT`, and the CloudEvents type (README, "Harbor"; https://goharbor.io/docs/main/working-with-projects/project-configuration/configure-webhooks/). */
 const PUSH_TYPES = new Set(["pushImage", "PUSH_ARTIFACT", "harbor.artifact.pushed"]);
 
 interface HarborEnvelope {

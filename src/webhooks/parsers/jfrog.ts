@@ -4,7 +4,7 @@ import type { PushParser } from "../parser.js";
 const label = "JFrog Artifactory";
 
 /**
- * Artifactory event webhooks, Docker domain, `pushed` event (reference §8). The repository is
+ * Artifactory event webhooks, Docker domain, `pushed` event (README, "JFrog Artifactory"). The repository is
  * named the way Artifactory's repository-path method pulls it, `<origin host>/<repo key>/<image>`
  * (as Kargo builds it); without `jpd_origin` it is the bare `image_name`, as Keel uses it.
  * `sha256` is the manifest file's hash, which is the manifest digest.

@@ -4,7 +4,7 @@ import type { PushParser } from "../parser.js";
 const label = "Quay";
 
 /**
- * Quay "Repository Push" notifications (reference §4): one notification per tag PUT, with the
+ * Quay "Repository Push" notifications (https://docs.quay.io/guides/notifications.html): one notification per tag PUT, with the
  * tags in `updated_tags` — a list today, a map `{tag: imageId}` in the 2013 format. `docker_url`
  * includes the host; no digest is sent.
  */

@@ -1,8 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { systemClock } from "../../../src/core/clock.js";
 import { createLogger } from "../../../src/core/logger.js";
-import { Operations } from "../../../src/coordinator/operations.js";
-import { parseRolloutRecord } from "../../../src/coordinator/rollout-record.js";
+import { Operations } from "../../../src/operations/index.js";
+import { parseRolloutRecord } from "../../../src/coordinator/index.js";
 import { parseDemoJob, registerDemoJob } from "../../../src/demo/demo-job.js";
 import { issueWebhookToken, TokenRegistry } from "../../../src/tokens/index.js";
 import { waitFor } from "../../helpers/cluster.js";
@@ -15,6 +15,7 @@ import {
   type AclCluster,
 } from "./acl-cluster.js";
 import { checkWith, pushDemoTag } from "./tagroll-calls.js";
+import { LEADER_KEY, rolloutKey } from "../../../src/state/kv-layout.js";
 
 /**
  * Issue 5, "Done when": tagroll against agents with ACLs enabled (default deny), holding only
@@ -71,13 +72,13 @@ describe("least-privilege ACL policies on ACL-enabled agents", () => {
     const leader = await waitFor("a leader session on tagroll/leader", async () => {
       const [entry] = await c.consul.json<Array<{ Session?: string }>>(
         c.management.consulToken,
-        "/v1/kv/tagroll/leader",
+        `/v1/kv/${LEADER_KEY}`,
       );
       return entry?.Session;
     });
     expect(leader).toMatch(/^[0-9a-f-]{36}$/);
     await waitFor("baseline adopted", async () => {
-      return parseRolloutRecord(await kvValue("tagroll/rollouts/demo"))?.kind === "adopted";
+      return parseRolloutRecord(await kvValue(rolloutKey("demo")))?.kind === "adopted";
     });
     const before = await waitForHealthy(c, "demo", 3);
 
@@ -146,8 +147,16 @@ describe("least-privilege ACL policies on ACL-enabled agents", () => {
 
   it("tagroll check reaches both agents and lints the demo job with those tokens", async () => {
     const report = await checkWith(tagroll!.config);
-    expect(report.consul).toEqual({ address: c.cluster.consulAddr, reachable: true, version: "1.22.7" });
-    expect(report.nomad).toEqual({ address: c.cluster.nomadAddr, reachable: true, version: "1.11.3" });
+    expect(report.consul).toEqual({
+      address: c.cluster.consulAddr,
+      reachable: true,
+      version: inject("consulVersion"),
+    });
+    expect(report.nomad).toEqual({
+      address: c.cluster.nomadAddr,
+      reachable: true,
+      version: inject("nomadVersion"),
+    });
     expect(report.findings).toEqual([]);
   });
 

@@ -6,6 +6,7 @@ import { systemClock } from "../../../src/core/clock.js";
 import { kvDeleteTree, kvGet, kvPut } from "../../helpers/cluster.js";
 import { linesContaining } from "../../helpers/tagroll.js";
 import { startApiTagroll, uniqueSuffix, type ApiTagroll } from "./api-runtime.js";
+import { historyKey, requestKey, tokenKey } from "../../../src/state/kv-layout.js";
 
 /**
  * Every /api/v1 endpoint, against tagroll on the real agents: refused without a token (401 with
@@ -62,7 +63,7 @@ beforeAll(async () => {
   await kvPut(KEY, "v1");
   // A history in which v0 ran before v1, so rollback has somewhere to go.
   await kvPut(
-    `tagroll/history/${SERVICE}`,
+    historyKey(SERVICE),
     JSON.stringify([
       { id: "h0", at: "2026-01-01T00:00:00Z", kind: "rollout", tag: "v0", outcome: "succeeded" },
     ]),
@@ -78,12 +79,12 @@ afterAll(async () => {
     headers: { authorization: `Bearer ${tokens.admin}` },
   });
   for (const { jti } of ((await listed.json()) as { tokens: Array<{ jti: string }> }).tokens) {
-    await kvDeleteTree(`tagroll/tokens/${jti}`);
+    await kvDeleteTree(tokenKey("tokens", jti));
   }
   await app?.close();
   await kvDeleteTree(`configs/${SERVICE}`);
   for (const dir of ["history", "requests", "rollouts"]) await kvDeleteTree(`tagroll/${dir}/${SERVICE}`);
-  await kvDeleteTree(`tagroll/revoked/${webhookJti}`);
+  await kvDeleteTree(tokenKey("revoked", webhookJti));
 });
 
 describe.each(
@@ -121,18 +122,16 @@ describe.each(
 describe("what the allowed calls did", () => {
   it("deploy and rollback wrote KV with the token's subject in history; restart wrote a request", async () => {
     expect(await kvGet(KEY)).toBe("v0");
-    const history = JSON.parse((await kvGet(`tagroll/history/${SERVICE}`)) ?? "[]") as Array<
-      Record<string, string>
-    >;
+    const history = JSON.parse((await kvGet(historyKey(SERVICE))) ?? "[]") as Array<Record<string, string>>;
     expect(history.slice(-2).map((e) => [e["kind"], e["tag"], e["source"]])).toEqual([
       ["operator", "v2", "api:test"],
       ["rollback", "v0", "api:test"],
     ]);
-    expect(JSON.parse((await kvGet(`tagroll/requests/${SERVICE}`)) ?? "{}")).toMatchObject({
+    expect(JSON.parse((await kvGet(requestKey(SERVICE))) ?? "{}")).toMatchObject({
       kind: "restart",
       by: "api:test",
     });
-    expect(await kvGet(`tagroll/revoked/${webhookJti}`)).toBeDefined();
+    expect(await kvGet(tokenKey("revoked", webhookJti))).toBeDefined();
   });
 
   it("status JSON has the CLI's shape", async () => {
@@ -163,7 +162,7 @@ describe("tokens that are not API tokens", () => {
     });
     expect(await revoke.json()).toEqual({ jti: victim.jti, service: "(not in registry)", revoked: true });
     expect((await call(API_ROUTES[0], victim.token)).status).toBe(401);
-    await kvDeleteTree(`tagroll/revoked/${victim.jti}`);
+    await kvDeleteTree(tokenKey("revoked", victim.jti));
   });
 
   it("an expired API token is refused", async () => {

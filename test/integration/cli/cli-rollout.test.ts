@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { registerDemoJob } from "../../../src/demo/demo-job.js";
-import type { StatusReport } from "../../../src/coordinator/operations.js";
+import type { StatusReport } from "../../../src/operations/index.js";
 import {
   callAlloc,
   consulAddr,
@@ -13,6 +13,7 @@ import {
 } from "../../helpers/cluster.js";
 import { runCli, writeConfigDir } from "../../helpers/tagroll-cli.js";
 import { startApiTagroll, uniqueSuffix, type ApiTagroll } from "../api/api-runtime.js";
+import { LEADER_KEY as STATE_LEADER_KEY } from "../../../src/state/kv-layout.js";
 
 /**
  * The real CLI (`node --import tsx src/cli/main.ts …`) against the real agents and the demo job,
@@ -20,7 +21,7 @@ import { startApiTagroll, uniqueSuffix, type ApiTagroll } from "../api/api-runti
  */
 const SERVICE = `clitest-${uniqueSuffix()}`;
 const KEY = `configs/${SERVICE}/IMAGE_TAG`;
-const LEADER_KEY = `tagroll/leader-${SERVICE}`;
+const LEADER_KEY = `${STATE_LEADER_KEY}-${SERVICE}`;
 const YAML = `
 coordinator:
   leaderKey: ${LEADER_KEY}

@@ -6,8 +6,8 @@
 import { pino } from "pino";
 import type { ServiceConfig } from "../../../src/config/types.js";
 import { createLogger } from "../../../src/core/logger.js";
-import { Coordinator } from "../../../src/coordinator/coordinator.js";
-import { observeAll } from "../../../src/coordinator/rollout-observer.js";
+import { Coordinator } from "../../../src/coordinator/index.js";
+import { observeAll } from "../../../src/coordinator/index.js";
 import { ConsulKvStore, ConsulServiceHealth } from "../../../src/kv/consul-kv-store.js";
 import { HttpNomadApi } from "../../../src/nomad/http-nomad-api.js";
 import { buildConfig, timedRestarts, type RestartCall } from "./wiring.js";

@@ -11,6 +11,7 @@ import {
 } from "../../helpers/cluster.js";
 import { adopted, cleanUp, config, CoordinatorRun, recordOf, service } from "./harness.js";
 import { startTraffic } from "./traffic.js";
+import { historyKey, LEADER_KEY } from "../../../src/state/kv-layout.js";
 
 /** Issue 4, tests 3 and 4: a failing tag is reverted; a newer tag supersedes. */
 describe("coordinator on real Consul and Nomad: failure and supersede", () => {
@@ -24,7 +25,7 @@ describe("coordinator on real Consul and Nomad: failure and supersede", () => {
     await kvPut(`configs/${name}/IMAGE_TAG`, "v1");
     await registerDemoJob(nomadAddr(), { id: name, service: name, count: 3, healthyDeadline });
     const allocs = await waitForHealthyAllocs(name, 3);
-    const tagroll = new CoordinatorRun(config([service(name)], `tagroll/leader-${name}`), name);
+    const tagroll = new CoordinatorRun(config([service(name)], `${LEADER_KEY}-${name}`), name);
     cleanups.push(() => tagroll.stop());
     await adopted(name);
     return { allocs, tagroll };
@@ -54,7 +55,7 @@ describe("coordinator on real Consul and Nomad: failure and supersede", () => {
     expect(seen.failed, seen.errors.join("\n")).toBe(0);
     expect(seen.tags).toEqual(["v1"]);
     expect((await recordOf(name))?.status).toBe("reverted");
-    const history = JSON.parse((await kvGet(`tagroll/history/${name}`)) ?? "[]") as Array<{
+    const history = JSON.parse((await kvGet(historyKey(name))) ?? "[]") as Array<{
       kind: string;
       outcome: string;
     }>;

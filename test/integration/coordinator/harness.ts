@@ -3,11 +3,11 @@ import { join } from "node:path";
 import { pino } from "pino";
 import type { ServiceConfig, TagrollConfig } from "../../../src/config/types.js";
 import { createLogger } from "../../../src/core/logger.js";
-import { Coordinator } from "../../../src/coordinator/coordinator.js";
-import { observeAll, type CoordinatorEvent } from "../../../src/coordinator/rollout-observer.js";
+import { Coordinator } from "../../../src/coordinator/index.js";
+import { observeAll, type CoordinatorEvent } from "../../../src/coordinator/index.js";
 import { ConsulKvStore, ConsulServiceHealth } from "../../../src/kv/consul-kv-store.js";
 import { HttpNomadApi } from "../../../src/nomad/http-nomad-api.js";
-import { parseRolloutRecord, type RolloutRecord } from "../../../src/coordinator/rollout-record.js";
+import { parseRolloutRecord, type RolloutRecord } from "../../../src/coordinator/index.js";
 import { consulAddr, kvDeleteTree, kvGet, nomadAddr, purgeJob, waitFor } from "../../helpers/cluster.js";
 
 export interface Timed<T> {
@@ -16,6 +16,7 @@ export interface Timed<T> {
 }
 
 import { buildConfig, timedRestarts, type RestartCall } from "./wiring.js";
+import { historyKey, LEADER_KEY, requestKey, rolloutKey } from "../../../src/state/kv-layout.js";
 
 export { service } from "./wiring.js";
 
@@ -81,17 +82,17 @@ export async function cleanUp(name: string, jobs: string[] = [name]): Promise<vo
   for (const job of jobs) await purgeJob(job).catch(() => undefined);
   for (const prefix of [
     `configs/${name}/`,
-    `tagroll/rollouts/${name}`,
-    `tagroll/history/${name}`,
-    `tagroll/requests/${name}`,
-    `tagroll/leader-${name}`,
+    rolloutKey(name),
+    historyKey(name),
+    requestKey(name),
+    `${LEADER_KEY}-${name}`,
   ]) {
     await kvDeleteTree(prefix).catch(() => undefined);
   }
 }
 
 export async function recordOf(name: string): Promise<RolloutRecord | undefined> {
-  const raw = await kvGet(`tagroll/rollouts/${name}`);
+  const raw = await kvGet(rolloutKey(name));
   return raw === undefined ? undefined : parseRolloutRecord(raw);
 }
 

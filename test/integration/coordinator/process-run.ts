@@ -3,7 +3,7 @@ import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { ServiceConfig } from "../../../src/config/types.js";
-import type { CoordinatorEvent } from "../../../src/coordinator/rollout-observer.js";
+import type { CoordinatorEvent } from "../../../src/coordinator/index.js";
 import { consulAddr, nomadAddr } from "../../helpers/cluster.js";
 import type { Timed } from "./harness.js";
 import type { RestartCall } from "./wiring.js";

@@ -12,6 +12,7 @@ import {
 import { adopted, cleanUp, config, CoordinatorRun, recordOf, service } from "./harness.js";
 import { TcpProxy } from "../ingress/tcp-proxy.js";
 import { CoordinatorProcess } from "./process-run.js";
+import { LEADER_KEY } from "../../../src/state/kv-layout.js";
 
 /** Issue 4, tests 5, 6 and 7: crash, leader failover, Nomad unreachable. */
 describe("coordinator on real Consul and Nomad: resilience", () => {
@@ -28,7 +29,7 @@ describe("coordinator on real Consul and Nomad: resilience", () => {
   }
 
   function spawnCoordinator(name: string, instance: string): CoordinatorProcess {
-    const child = new CoordinatorProcess(service(name), `tagroll/leader-${name}`, instance);
+    const child = new CoordinatorProcess(service(name), `${LEADER_KEY}-${name}`, instance);
     cleanups.push(() => child.stop());
     return child;
   }
@@ -83,7 +84,7 @@ describe("coordinator on real Consul and Nomad: resilience", () => {
     const a = spawnCoordinator(name, "co-ha-a");
     const b = spawnCoordinator(name, "co-ha-b");
     await adopted(name);
-    const holder = JSON.parse((await kvGet(`tagroll/leader-${name}`)) ?? "{}") as { instance?: string };
+    const holder = JSON.parse((await kvGet(`${LEADER_KEY}-${name}`)) ?? "{}") as { instance?: string };
     const [leader, follower] = holder.instance === "co-ha-a" ? [a, b] : [b, a];
     await kvPut(`configs/${name}/IMAGE_TAG`, "v2");
     await waitFor("first restart", async () => leader.restarts.length >= 1, { timeoutMs: 30_000 });
@@ -123,7 +124,7 @@ describe("coordinator on real Consul and Nomad: resilience", () => {
     // The ingress tests' loopback proxy, here in front of Nomad.
     const proxy = await TcpProxy.start(nomadAddr());
     cleanups.push(() => proxy.close());
-    const tagroll = new CoordinatorRun(config([service(name)], `tagroll/leader-${name}`, proxy.url), name);
+    const tagroll = new CoordinatorRun(config([service(name)], `${LEADER_KEY}-${name}`, proxy.url), name);
     cleanups.push(() => tagroll.stop());
     await adopted(name);
     await kvPut(`configs/${name}/IMAGE_TAG`, "v2");

@@ -34,16 +34,16 @@ describe("deploy/example-web.nomad.hcl (the contract users copy)", () => {
     expect(template.EmbeddedTmpl).toContain('ls "configs/web"');
   });
 
-  it("registers a task-level service with an HTTP check and drains before a restart", async () => {
+  it("registers a group-level service with an HTTP check and a group shutdown_delay, so Nomad drains it", async () => {
     const job = await parseDeployJob("example-web.nomad.hcl");
     const group = job.TaskGroups[0];
     const task = onlyTask(group);
-    expect(group?.Services ?? []).toEqual([]);
-    expect(task.Services).toHaveLength(1);
-    expect(task.Services?.[0]?.Checks?.map((check) => [check.Type, check.Path])).toEqual([
+    expect(task.Services ?? []).toEqual([]);
+    expect(group?.Services).toHaveLength(1);
+    expect(group?.Services?.[0]?.Checks?.map((check) => [check.Type, check.Path])).toEqual([
       ["http", "/health"],
     ]);
-    expect(task.ShutdownDelay).toBeGreaterThan(0);
+    expect(group?.ShutdownDelay).toBeGreaterThan(0);
   });
 });
 

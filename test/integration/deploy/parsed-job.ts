@@ -16,6 +16,7 @@ export interface ParsedGroup {
   Update: { MaxParallel: number; MinHealthyTime: number; HealthyDeadline: number; AutoRevert: boolean };
   RestartPolicy: { RenderTemplates: boolean; Mode: string };
   Services: ParsedService[] | null;
+  ShutdownDelay: number | null;
   Tasks: ParsedTask[];
 }
 
@@ -26,7 +27,7 @@ export interface ParsedTask {
   Env: Record<string, string> | null;
   Templates: ParsedTemplate[] | null;
   Services: ParsedService[] | null;
-  Identity: { Name: string; Env: boolean; ChangeMode: string } | null;
+  Identity: { Name: string; Env: boolean } | null;
   ShutdownDelay: number;
   KillTimeout: number;
 }

@@ -7,8 +7,8 @@ import { cleanService, history, kvValue, modifyIndex, snapshotSharedKeys } from 
 import { postHook } from "./source-payloads.js";
 
 /**
- * Everything a sender can get wrong, each answered with the documented status (design:
- * "Ingress") and each leaving Consul KV untouched: the desired key's ModifyIndex does not move
+ * Everything a sender can get wrong, each answered with the documented status (README,
+ * "Troubleshooting" and "Security model") and each leaving Consul KV untouched: the desired key's ModifyIndex does not move
  * and no history entry appears. Last, no token used here may appear in any log line.
  */
 

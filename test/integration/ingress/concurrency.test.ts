@@ -4,8 +4,9 @@ import { cleanService, history, kvValue, snapshotSharedKeys } from "./kv-probe.j
 import { postHook } from "./source-payloads.js";
 
 /**
- * 50 concurrent pushes of different tags for one service (design: "the write is a CAS … so two
- * concurrent pushes end with the newest tag by policy, never a lost update"). Checked against
+ * 50 concurrent pushes of different tags for one service (README,
+ * "Concepts": a compare-and-set write, so two concurrent pushes end with the newest tag by policy,
+ * never a lost update). Checked against
  * Consul: the final value is the newest by policy, every 202 has exactly one history entry and
  * nothing else does, and the history reads as one chain of writes (each entry's `previous` is
  * the entry before it), which a lost update would break.

@@ -4,10 +4,11 @@ import { startTagroll, type TestTagroll } from "../../helpers/tagroll.js";
 import { cleanService, history, keysUnder, kvValue, modifyIndex, snapshotSharedKeys } from "./kv-probe.js";
 import { fixture, postHook } from "./source-payloads.js";
 import { TcpProxy } from "./tcp-proxy.js";
+import { folderPrefix } from "../../../src/state/kv-layout.js";
 
 /**
- * Consul going away mid-run (design: "if Consul is unreachable → 503 so the sender retries;
- * nothing half-written"). tagroll talks to Consul through a TCP proxy the test cuts, like a
+ * Consul going away mid-run (README, "Troubleshooting": 503 so the sender retries,
+ * nothing half-written). tagroll talks to Consul through a TCP proxy the test cuts, like a
  * network fault; the assertions read Consul directly, so they see exactly what was written.
  */
 
@@ -117,11 +118,11 @@ describe("ingress when Consul is unreachable", () => {
   });
 
   it("leaves no dedupe record behind for a delivery that failed", async () => {
-    const before = await keysUnder("tagroll/deliveries/");
+    const before = await keysUnder(folderPrefix("deliveries"));
     proxy.cutOn(tagWrite);
     expect((await postHook(url, distribution("7", randomUUID()))).status).toBe(503);
     await proxy.resume();
-    expect(await keysUnder("tagroll/deliveries/")).toEqual(before);
+    expect(await keysUnder(folderPrefix("deliveries"))).toEqual(before);
   });
 
   it("logged no token, not even in the errors of the outage", () => {

@@ -4,8 +4,8 @@ import { createAdminToken } from "../../../src/tokens/admin-token.js";
 import type { TestTagroll } from "../../helpers/tagroll.js";
 
 /**
- * Tokens that must all get the same 404 from `/hooks/<token>` (design: "a bad, revoked or
- * unknown token gets 404 and nothing else"). Built against the running instance's real keys so
+ * Tokens that must all get the same 404 from `/hooks/<token>` (README,
+ * "Security model": a bad, forged, unknown or revoked token gets 404 and nothing else). Built against the running instance's real keys so
  * every one is wrong in exactly one way.
  */
 

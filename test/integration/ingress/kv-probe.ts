@@ -1,5 +1,6 @@
 import { inject } from "vitest";
 import type { HistoryEntry } from "../../../src/state/history-store.js";
+import { folderPrefix, historyKey } from "../../../src/state/kv-layout.js";
 
 /**
  * Direct reads of Consul KV for assertions (never through tagroll's own client, so a bug there
@@ -36,7 +37,7 @@ export async function keysUnder(prefix: string, addr?: string): Promise<string[]
 }
 
 export async function history(service: string, addr?: string): Promise<HistoryEntry[]> {
-  const res = await kvFetch(`tagroll/history/${service}?raw`, addr);
+  const res = await kvFetch(`${historyKey(service)}?raw`, addr);
   if (res.status === 404) return [];
   return (await res.json()) as HistoryEntry[];
 }
@@ -51,7 +52,7 @@ export async function deleteKeys(keys: Iterable<string>, addr?: string): Promise
  * cannot know in advance.
  */
 export async function snapshotSharedKeys(addr?: string): Promise<{ cleanup(): Promise<void> }> {
-  const folders = ["tagroll/deliveries/", "tagroll/tokens/", "tagroll/revoked/"];
+  const folders = [folderPrefix("deliveries"), folderPrefix("tokens"), folderPrefix("revoked")];
   const before = new Set((await Promise.all(folders.map((f) => keysUnder(f, addr)))).flat());
   return {
     async cleanup() {
@@ -68,5 +69,5 @@ export async function snapshotSharedKeys(addr?: string): Promise<{ cleanup(): Pr
 export async function cleanService(service: string, key: string, addr?: string): Promise<void> {
   const folder = key.slice(0, key.lastIndexOf("/") + 1) || key;
   await kvFetch(`${folder}?recurse`, addr, { method: "DELETE" });
-  await kvFetch(`tagroll/history/${service}`, addr, { method: "DELETE" });
+  await kvFetch(historyKey(service), addr, { method: "DELETE" });
 }

@@ -5,8 +5,9 @@ import { cleanService, history, kvValue, modifyIndex, snapshotSharedKeys } from 
 import { distributionPush, fixture, postHook } from "./source-payloads.js";
 
 /**
- * What the sender is told when there is nothing to write (design: "a tag the policy rejects →
- * 200 with the reason (registries must not retry it), nothing written"; duplicates idempotent;
+ * What the sender is told when there is nothing to write (README,
+ * "Configuration" and "Troubleshooting": a tag the policy rejects is answered 200 with the
+ * reason, so registries do not retry it, and nothing is written; duplicates idempotent;
  * well-formed events with nothing to do → 200), each checked against Consul itself.
  */
 

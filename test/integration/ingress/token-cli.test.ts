@@ -4,6 +4,7 @@ import { runCli, writeConfigDir } from "../../helpers/tagroll-cli.js";
 import { newSigningKeys, startTagroll, type TestTagroll } from "../../helpers/tagroll.js";
 import { cleanService, kvValue, snapshotSharedKeys } from "./kv-probe.js";
 import { postHook } from "./source-payloads.js";
+import { tokenKey } from "../../../src/state/kv-layout.js";
 
 /**
  * `tagroll token create|list|revoke` as an operator runs them (a child process reading a config
@@ -103,7 +104,7 @@ describe("tagroll token", () => {
     const out = JSON.parse(created.stdout) as { url: string; jti: string; service: string; kid: string };
     expect(out).toMatchObject({ service: "tok-db", kid: "k2" });
     expect(out.url.startsWith("http://10.0.0.1:9000/hooks/")).toBe(true);
-    expect(JSON.parse((await kvValue(`tagroll/tokens/${out.jti}`)) ?? "{}")).toMatchObject({
+    expect(JSON.parse((await kvValue(tokenKey("tokens", out.jti))) ?? "{}")).toMatchObject({
       service: "tok-db",
       kid: "k2",
     });

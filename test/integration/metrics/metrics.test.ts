@@ -6,6 +6,7 @@ import { kvDeleteTree, kvGet } from "../../helpers/cluster.js";
 import { linesContaining, loadTestConfig } from "../../helpers/tagroll.js";
 import { labelValues, sample } from "../../unit/metrics/prom-text.js";
 import { serveWithStatus, type ServedTagroll } from "../status-page/serve-with-status.js";
+import { historyKey } from "../../../src/state/kv-layout.js";
 
 /**
  * Issue 5, item 5 through the real server and Consul: webhooks counted by source and outcome,
@@ -49,7 +50,7 @@ describe("/metrics on a real runtime", () => {
   afterAll(async () => {
     await tagroll?.close();
     await kvDeleteTree(`configs/${service}`);
-    await kvDeleteTree(`tagroll/history/${service}`);
+    await kvDeleteTree(historyKey(service));
   });
 
   it("counts accepted, duplicate and policy-rejected pushes and times the KV writes", async () => {

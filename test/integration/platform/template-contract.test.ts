@@ -16,7 +16,7 @@ import {
 } from "../../helpers/cluster.js";
 
 /**
- * Platform facts tagroll is built on (issue 2, tests a–c), checked on the real agents with the
+ * Platform facts tagroll is built on (README, "The problem" and "The Nomad job contract"), checked on the real agents with the
  * demo job: `env = true` + `change_mode = "noop"` + `restart { render_templates = true }`.
  */
 describe("template contract with change_mode = noop", () => {

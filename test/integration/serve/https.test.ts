@@ -8,7 +8,7 @@ import { createLogger } from "../../../src/core/logger.js";
 import { startRuntime, type Runtime } from "../../../src/runtime/runtime.js";
 import { loadTestConfig } from "../../helpers/tagroll.js";
 
-/** `tagroll serve` speaks HTTPS when a certificate and key are configured (issue 3, item 2). */
+/** `tagroll serve` speaks HTTPS when a certificate and key are configured (README, "Security model": TLS). */
 describe("serve over HTTPS", () => {
   const dir = mkdtempSync(join(tmpdir(), "tagroll-tls-"));
   const cert = join(dir, "tls.crt");

@@ -19,6 +19,7 @@ import { linesContaining, loadTestConfig } from "../../helpers/tagroll.js";
 import { sample } from "../../unit/metrics/prom-text.js";
 import { launchChromium, recordedContext, recordStates, seenStates } from "./browser.js";
 import { serveWithStatus, type ServedTagroll } from "./serve-with-status.js";
+import { historyKey, rolloutKey } from "../../../src/state/kv-layout.js";
 
 /**
  * Issue 5, item 4: the status page in Debian's headless Chromium against real agents, following
@@ -50,10 +51,7 @@ describe("status page in headless Chromium", () => {
     });
     tagroll = await serveWithStatus({ ...config, server: { ...config.server, port: 0 } });
     // The leader adopts v1 as the baseline first; a write before that would be adopted, not rolled out.
-    await waitFor(
-      "the leader to adopt v1",
-      async () => (await kvGet(`tagroll/rollouts/${service}`)) !== undefined,
-    );
+    await waitFor("the leader to adopt v1", async () => (await kvGet(rolloutKey(service))) !== undefined);
     browser = await launchChromium();
   });
 
@@ -61,11 +59,7 @@ describe("status page in headless Chromium", () => {
     await browser?.close();
     await tagroll?.close();
     await purgeJob(service);
-    for (const prefix of [
-      `configs/${service}`,
-      `tagroll/rollouts/${service}`,
-      `tagroll/history/${service}`,
-    ]) {
+    for (const prefix of [`configs/${service}`, rolloutKey(service), historyKey(service)]) {
       await kvDeleteTree(prefix);
     }
   });

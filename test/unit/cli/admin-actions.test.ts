@@ -1,10 +1,11 @@
 import { describe, expect, it } from "vitest";
 import { AdminActions } from "../../../src/api/admin-actions.js";
-import { Operations } from "../../../src/coordinator/operations.js";
+import { Operations } from "../../../src/operations/index.js";
 import { createLogger } from "../../../src/core/logger.js";
 import { HistoryStore } from "../../../src/state/history-store.js";
 import { FakeKvStore } from "../../helpers/fake-kv-store.js";
 import { config, JobsOnlyNomad, service } from "./check/check-fixtures.js";
+import { requestKey, rolloutKey } from "../../../src/state/kv-layout.js";
 
 function setup() {
   const kv = new FakeKvStore();
@@ -59,14 +60,14 @@ describe("AdminActions (the JSON the API and --json print)", () => {
 
   it("rollouts: only running ones unless all; restart remembers the record it replaces", async () => {
     const { kv, actions } = setup();
-    await kv.set("tagroll/rollouts/web", record("web", "running", "r-web"));
-    await kv.set("tagroll/rollouts/api", record("api", "succeeded", "r-api"));
+    await kv.set(rolloutKey("web"), record("web", "running", "r-web"));
+    await kv.set(rolloutKey("api"), record("api", "succeeded", "r-api"));
     expect((await actions.rollouts()).rollouts.map((r) => r.id)).toEqual(["r-web"]);
     expect((await actions.rollouts(true)).rollouts.map((r) => r.id)).toEqual(["r-web", "r-api"]);
 
     const restart = await actions.restart("api", "api:ops");
     expect(restart).toEqual({ service: "api", requestId: restart.requestId, rolloutBefore: "r-api" });
-    expect(JSON.parse((await kv.get("tagroll/requests/api"))!.value)).toMatchObject({
+    expect(JSON.parse((await kv.get(requestKey("api")))!.value)).toMatchObject({
       kind: "restart",
       by: "api:ops",
     });

@@ -1,7 +1,7 @@
 import type { HistoryReport, StatusReport } from "../../../src/api/admin-client.js";
 import type { CheckReport } from "../../../src/check/run-check.js";
-import type { AllocationStatus } from "../../../src/coordinator/service-status.js";
-import type { RolloutRecord } from "../../../src/coordinator/rollout-record.js";
+import type { AllocationStatus } from "../../../src/operations/index.js";
+import type { RolloutRecord } from "../../../src/coordinator/index.js";
 
 /** Deterministic inputs for the golden files in test/fixtures/cli/. */
 
@@ -61,7 +61,15 @@ export const statusAll: StatusReport = {
         previousValue: "v1",
         finishedAt: T0 + 42_000,
       }),
-      allocations: [alloc(1, "v2", "healthy"), alloc(2, "v2", "healthy"), alloc(3, "v2", "healthy")],
+      allocations: [
+        alloc(1, "v2", "healthy"),
+        alloc(2, "v2", "healthy"),
+        {
+          ...alloc(3, "v2", "healthy"),
+          undrained:
+            "the group has no shutdown_delay: Nomad deregisters its services and kills the tasks at the same moment",
+        },
+      ],
     },
     {
       service: "api",

@@ -7,7 +7,7 @@ import type {
   RolloutsReport,
   StatusReport,
 } from "../../../src/api/admin-client.js";
-import type { RolloutEvent } from "../../../src/coordinator/rollout-observer.js";
+import type { RolloutEvent } from "../../../src/coordinator/index.js";
 import type { Output } from "../../../src/cli/output.js";
 
 /** An AdminClient that replays scripted answers and records what it was asked. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { RemoteClient } from "../../../src/cli/remote-client.js";
-import type { RolloutEvent } from "../../../src/coordinator/rollout-observer.js";
+import type { RolloutEvent } from "../../../src/coordinator/index.js";
 import { rolloutEvents } from "./fake-client.js";
 
 interface Sent {

@@ -1,10 +1,15 @@
 import { describe, expect, it } from "vitest";
-import { collapsePrefixes, KvWatcher, type WatchedChange } from "../../../src/coordinator/kv-watcher.js";
-import { nextWatchIndex, watchPrefix } from "../../../src/coordinator/watch-index.js";
+import {
+  collapsePrefixes,
+  KvWatcher,
+  type WatchedChange,
+} from "../../../src/coordinator/watch/kv-watcher.js";
+import { nextWatchIndex, watchPrefix } from "../../../src/coordinator/watch/watch-index.js";
 import type { KvStore } from "../../../src/kv/kv-store.js";
 import { FakeKvStore } from "../../helpers/fake-kv-store.js";
 import { silentLogger } from "./fakes/harness.js";
 import { VirtualClock } from "./fakes/virtual-clock.js";
+import { folderPrefix } from "../../../src/state/kv-layout.js";
 
 function watching(keys: string[], rate?: { capacity: number; perSecond: number }) {
   const clock = new VirtualClock();
@@ -50,7 +55,10 @@ describe("Consul blocking-query index rules", () => {
 
   it("many folders collapse into their parents so the number of open queries stays bounded", () => {
     const many = Array.from({ length: 1000 }, (_, i) => `configs/svc-${i}/`);
-    expect(collapsePrefixes([...many, "tagroll/requests/"], 64)).toEqual(["configs/", "tagroll/requests/"]);
+    expect(collapsePrefixes([...many, folderPrefix("requests")], 64)).toEqual([
+      "configs/",
+      folderPrefix("requests"),
+    ]);
     expect(collapsePrefixes(["a/b/", "a/c/", "d/"], 64)).toEqual(["a/b/", "a/c/", "d/"]);
     expect(collapsePrefixes(["a/b/", "a/b/c/", "a/"], 64)).toEqual(["a/"]);
     expect(collapsePrefixes(["a/b/", "c/d/", "e/f/"], 2)).toEqual([""]);

@@ -2,9 +2,10 @@ import { afterEach, describe, expect, it } from "vitest";
 import { UpstreamUnavailableError } from "../../../src/core/errors.js";
 import type { KvStore } from "../../../src/kv/kv-store.js";
 import type { NomadApi } from "../../../src/nomad/nomad-api.js";
-import { rolloutKey, type RolloutRecord } from "../../../src/coordinator/rollout-record.js";
-import { taskMarks } from "../../../src/coordinator/restart-alloc.js";
+import type { RolloutRecord } from "../../../src/coordinator/model/rollout-record.js";
+import { taskMarks } from "../../../src/coordinator/steps/restart-alloc.js";
 import { Harness, serviceConfig } from "./fakes/harness.js";
+import { LEADER_KEY, rolloutKey } from "../../../src/state/kv-layout.js";
 
 const KEY = "configs/web/IMAGE_TAG";
 
@@ -79,7 +80,7 @@ describe("leadership", () => {
     await h.put(KEY, "v2");
     await h.clock.until(() => log.length === 1);
     // A is partitioned from Consul, which then reaps A's session and releases its locks.
-    const session = (await h.kv.get("tagroll/leader"))?.session as string;
+    const session = (await h.kv.get(LEADER_KEY))?.session as string;
     const lostAt = h.clock.now();
     cut.on = true;
     h.kv.expireSession(session);
@@ -151,11 +152,11 @@ describe("leadership", () => {
     h = await setup();
     const a = h.coordinator([serviceConfig("web")], { instanceId: "a" });
     await h.clock.until(() => a.isLeader());
-    await h.put("tagroll/leader-old", "x");
+    await h.put(`${LEADER_KEY}-old`, "x");
     h.coordinator([serviceConfig("web")], { instanceId: "b" });
-    const before = h.kv.calls.filter((c) => c === "acquire tagroll/leader").length;
+    const before = h.kv.calls.filter((c) => c === `acquire ${LEADER_KEY}`).length;
     await h.clock.sleep(60_000);
-    const attempts = h.kv.calls.filter((c) => c === "acquire tagroll/leader").length - before;
+    const attempts = h.kv.calls.filter((c) => c === `acquire ${LEADER_KEY}`).length - before;
     // One attempt per blocking wait of TTL/3 (5 s), not a spin.
     expect(attempts).toBeGreaterThan(2);
     expect(attempts).toBeLessThanOrEqual(14);
@@ -166,10 +167,10 @@ describe("leadership", () => {
     const a = h.coordinator([serviceConfig("web")], { instanceId: "a" });
     await h.clock.until(() => a.isLeader());
     await h.finished("web", "v1");
-    const session = (await h.kv.get("tagroll/leader"))?.session as string;
+    const session = (await h.kv.get(LEADER_KEY))?.session as string;
     expect((await h.kv.get(rolloutKey("web")))?.session).toBe(session);
     await a.stop();
-    expect((await h.kv.get("tagroll/leader"))?.session).toBeUndefined();
+    expect((await h.kv.get(LEADER_KEY))?.session).toBeUndefined();
     expect((await h.kv.get(rolloutKey("web")))?.session).toBeUndefined();
     expect(await h.kv.renewSession(session)).toBe(false);
   });

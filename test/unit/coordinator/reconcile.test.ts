@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { rolloutKey, type RolloutRecord } from "../../../src/coordinator/rollout-record.js";
+import type { RolloutRecord } from "../../../src/coordinator/model/rollout-record.js";
+import { rolloutKey } from "../../../src/state/kv-layout.js";
 import { Harness, serviceConfig } from "./fakes/harness.js";
 
 const KEY = "configs/web/IMAGE_TAG";

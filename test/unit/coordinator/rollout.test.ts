@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { NotFoundError } from "../../../src/core/errors.js";
 import { SECOND_NS } from "./fakes/fake-job.js";
 import { Harness, serviceConfig } from "./fakes/harness.js";
+import { historyKey, requestKey } from "../../../src/state/kv-layout.js";
 
 const KEY = "configs/web/IMAGE_TAG";
 
@@ -106,7 +107,7 @@ describe("rollout engine (fake Nomad/Consul, virtual time)", () => {
     expect(h.nomad.restarts).toHaveLength(2);
     expect(h.nomad.served("web")).toEqual(["v1", "v1", "v1"]);
     expect(record.error).toMatch(/healthy_deadline/);
-    const history = JSON.parse(h.peek("tagroll/history/web") ?? "[]") as Array<{
+    const history = JSON.parse(h.peek(historyKey("web")) ?? "[]") as Array<{
       kind: string;
       outcome: string;
     }>;
@@ -231,13 +232,10 @@ describe("rollout engine (fake Nomad/Consul, virtual time)", () => {
     h = await started(new Harness());
     h.coordinator([serviceConfig("web")]);
     await h.finished("web", "v1");
-    await h.put(
-      "tagroll/requests/web",
-      JSON.stringify({ id: "r1", kind: "restart", requestedAt: h.clock.now() }),
-    );
+    await h.put(requestKey("web"), JSON.stringify({ id: "r1", kind: "restart", requestedAt: h.clock.now() }));
     await h.clock.until(() => h.record("web")?.kind === "restart" && h.record("web")?.status === "succeeded");
     expect(h.restartsFor("v1")).toHaveLength(3);
-    expect(h.peek("tagroll/requests/web")).toBeUndefined();
+    expect(h.peek(requestKey("web"))).toBeUndefined();
     await h.clock.sleep(60_000);
     expect(h.nomad.restarts).toHaveLength(3);
   });

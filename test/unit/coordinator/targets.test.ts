@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { holdsValue, renderedValue } from "../../../src/coordinator/rendered-value.js";
-import { rolloutParams } from "../../../src/coordinator/rollout-params.js";
-import { resolveTargets } from "../../../src/coordinator/targets.js";
-import { allocPath, healthSource, renderedFiles } from "../../../src/coordinator/task-templates.js";
+import { holdsValue, renderedValue } from "../../../src/coordinator/targets/rendered-value.js";
+import { rolloutParams } from "../../../src/coordinator/targets/rollout-params.js";
+import { resolveTargets } from "../../../src/coordinator/targets/targets.js";
+import { allocPath, healthSource, renderedFiles } from "../../../src/coordinator/targets/task-templates.js";
 import type { NomadTask } from "../../../src/nomad/nomad-api.js";
 import { buildJob, SECOND_NS } from "./fakes/fake-job.js";
 import { FakeNomad } from "./fakes/fake-nomad.js";

@@ -8,11 +8,12 @@ import {
 } from "../../../src/core/errors.js";
 import { createLogger } from "../../../src/core/logger.js";
 import { PushReceiver, type WebhookObservation } from "../../../src/ingress/push-receiver.js";
-import type { HookRequest } from "../../../src/server/create-app.js";
+import type { HookRequest } from "../../../src/ingress/hook-request.js";
 import { DeliveryStore } from "../../../src/state/delivery-store.js";
 import { HistoryStore } from "../../../src/state/history-store.js";
 import { FakeKvStore } from "../../helpers/fake-kv-store.js";
 import { ManualClock } from "../state/manual-clock.js";
+import { historyKey } from "../../../src/state/kv-layout.js";
 
 /**
  * The webhook core without HTTP: the order of its checks (a bad token is refused before the body
@@ -126,14 +127,14 @@ describe("PushReceiver", () => {
     const body = { events: [{ id: "d1", action: "push", target: { repository: "acme/web", tag: "5" } }] };
     const req = request(body, "web-token", "application/vnd.docker.distribution.events.v2+json");
     expect((await receiver.handle(req)).status).toBe(202);
-    const before = { tag: await kv.get(web.key), history: await kv.get("tagroll/history/web") };
+    const before = { tag: await kv.get(web.key), history: await kv.get(historyKey("web")) };
     const again = await receiver.handle(req);
     expect(again).toMatchObject({
       status: 200,
       body: { status: "duplicate", reason: "delivery already processed" },
     });
     expect(await kv.get(web.key)).toEqual(before.tag);
-    expect(await kv.get("tagroll/history/web")).toEqual(before.history);
+    expect(await kv.get(historyKey("web"))).toEqual(before.history);
   });
 
   it("lets Consul being unreachable through as a 503 error", async () => {

@@ -1,7 +1,7 @@
 import { register as globalRegistry } from "prom-client";
 import { describe, expect, it } from "vitest";
-import type { AllocStepEvent, CoordinatorEvent } from "../../../src/coordinator/rollout-observer.js";
-import { notify } from "../../../src/coordinator/rollout-observer.js";
+import type { AllocStepEvent, CoordinatorEvent } from "../../../src/coordinator/index.js";
+import { notify } from "../../../src/coordinator/index.js";
 import { createLogger } from "../../../src/core/logger.js";
 import { createMetrics } from "../../../src/metrics/create-metrics.js";
 import { sample } from "./prom-text.js";
@@ -79,7 +79,7 @@ describe("createMetrics", () => {
       step("a", "health", 2),
       step("a", "healthy", 6),
       step("b", "rendering", 6),
-      step("b", "restarting", 7),
+      { ...step("b", "restarting", 7), undrained: "Consul maintenance refused" },
       step("b", "health", 8),
       step("b", "healthy", 16),
       {
@@ -93,6 +93,7 @@ describe("createMetrics", () => {
     );
     const out = await text();
     expect(sample(out, "tagroll_restarts_total", { service: "web" })).toBe(2);
+    expect(sample(out, "tagroll_undrained_restarts_total", { service: "web" })).toBe(1);
     expect(allocSeconds(out, "count", { outcome: "healthy" })).toBe(2);
     expect(allocSeconds(out, "sum", { outcome: "healthy" })).toBe(16);
     expect(allocSeconds(out, "bucket", { outcome: "healthy", le: "5" })).toBe(0);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { notify } from "../../../src/coordinator/rollout-observer.js";
+import { notify } from "../../../src/coordinator/index.js";
 import { createLogger } from "../../../src/core/logger.js";
 import { createMetrics } from "../../../src/metrics/create-metrics.js";
 import { safeLabel } from "../../../src/metrics/safe-label.js";

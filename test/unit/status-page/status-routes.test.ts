@@ -1,8 +1,8 @@
 import type { AddressInfo } from "node:net";
 import { Writable } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { StatusReport } from "../../../src/coordinator/operations.js";
-import { notify } from "../../../src/coordinator/rollout-observer.js";
+import type { StatusReport } from "../../../src/operations/index.js";
+import { notify } from "../../../src/coordinator/index.js";
 import { systemClock } from "../../../src/core/clock.js";
 import { createLogger } from "../../../src/core/logger.js";
 import { createApp } from "../../../src/server/create-app.js";

@@ -1,11 +1,12 @@
 import { describe, expect, it } from "vitest";
-import type { StatusReport } from "../../../src/coordinator/operations.js";
-import type { AllocProgress, RolloutRecord } from "../../../src/coordinator/rollout-record.js";
-import type { AllocationStatus } from "../../../src/coordinator/service-status.js";
+import type { StatusReport } from "../../../src/operations/index.js";
+import type { AllocProgress, RolloutRecord } from "../../../src/coordinator/index.js";
+import type { AllocationStatus } from "../../../src/operations/index.js";
 import type { HistoryEntry } from "../../../src/state/history-store.js";
 import { runningValue } from "../../../src/status-page/running-value.js";
 import { buildSnapshot, snapshotter } from "../../../src/status-page/status-snapshot.js";
 import { fixedClock } from "../tokens/token-fixtures.js";
+import { allocEntry, rolloutRecord } from "../coordinator/fakes/records.js";
 
 const alloc = (allocId: string, rendered?: string): AllocationStatus => ({
   allocId,
@@ -16,31 +17,15 @@ const alloc = (allocId: string, rendered?: string): AllocationStatus => ({
   clientStatus: "running",
   ...(rendered !== undefined && { rendered }),
 });
-const progress = (allocId: string, state: AllocProgress["state"], restartedFor?: string): AllocProgress => ({
-  allocId,
-  name: `web.app[${allocId}]`,
-  jobId: "web",
-  namespace: "default",
-  group: "app",
-  state,
-  updatedAt: 0,
-  ...(restartedFor !== undefined && { restartedFor }),
-});
-const record = (allocs: AllocProgress[], extra: Partial<RolloutRecord> = {}): RolloutRecord => ({
-  version: 1,
-  id: "r1",
-  service: "web",
-  key: "configs/web/IMAGE_TAG",
-  kind: "deploy",
-  value: "v2",
-  previousValue: "v1",
-  status: "running",
-  superseded: [],
-  allocs,
-  startedAt: 0,
-  updatedAt: 0,
-  ...extra,
-});
+const progress = (allocId: string, state: AllocProgress["state"], restartedFor?: string): AllocProgress =>
+  allocEntry({
+    allocId,
+    name: `web.app[${allocId}]`,
+    state,
+    ...(restartedFor !== undefined && { restartedFor }),
+  });
+const record = (allocs: AllocProgress[], extra: Partial<RolloutRecord> = {}): RolloutRecord =>
+  rolloutRecord({ allocs, ...extra });
 
 describe("runningValue", () => {
   it("is the rendered value when no rollout lists the allocation", () => {

@@ -19,7 +19,10 @@ export interface JobSpec {
   changeMode?: string;
   renderTemplates?: boolean;
   checks?: boolean;
-  groupService?: boolean;
+  /** Where the service is declared: "group" (the contract, with a group shutdown_delay) or "task". */
+  serviceAt?: "group" | "task";
+  /** Group shutdown_delay in seconds; default 5. */
+  shutdownDelay?: number;
   /** A template that renders something else instead of the service's key. */
   otherTemplate?: boolean;
   optIn?: boolean;
@@ -42,13 +45,14 @@ export function job(spec: JobSpec): NomadJob {
     Name: "app",
     Count: 3,
     RestartPolicy: { RenderTemplates: spec.renderTemplates ?? true },
-    Services: spec.groupService ? [svc] : null,
+    Services: spec.serviceAt === "task" ? null : [svc],
+    ShutdownDelay: (spec.shutdownDelay ?? 5) * 1e9,
     Tasks: [
       {
         Name: "app",
         Driver: "docker",
         Templates: [template],
-        Services: spec.groupService ? null : [svc],
+        Services: spec.serviceAt === "task" ? [svc] : null,
         RestartPolicy: { RenderTemplates: spec.renderTemplates ?? true },
       },
     ],

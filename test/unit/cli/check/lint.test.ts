@@ -6,9 +6,16 @@ import { job, JobsOnlyNomad, service, type JobSpec } from "./check-fixtures.js";
 
 const silent = createLogger({ level: "silent" });
 
-function lint(spec: Partial<JobSpec>, nomadVersion = "1.11.3") {
+function lint(spec: Partial<JobSpec>, nomadVersion = "1.6.3", foreignNodes?: string[]) {
   const j = job({ id: "web", service: "web", ...spec });
-  return lintGroup({ service: service("web"), job: j, group: j.TaskGroups[0]!, nomadVersion });
+  const group = j.TaskGroups[0]!;
+  return lintGroup({
+    service: service("web"),
+    job: j,
+    group,
+    nomadVersion,
+    ...(foreignNodes && { foreignNodes, agentNode: "consul-server" }),
+  });
 }
 
 const rules = (findings: Array<{ rule: string }>) => findings.map((f) => f.rule);
@@ -43,11 +50,26 @@ describe("lintGroup", () => {
     expect(needsRenderTemplates("not-a-version")).toBe(true);
   });
 
-  it("warns on a group without health checks and on a group-level service", () => {
+  it("warns on a group without health checks", () => {
     expect(rules(lint({ checks: false }))).toEqual(["no-health-checks"]);
-    const [finding] = lint({ groupService: true });
-    expect(finding?.rule).toBe("group-service");
-    expect(finding?.message).toContain('service "web" is declared at group level');
+  });
+
+  it("warns when a group-level service has no shutdown_delay to be drained for", () => {
+    const [finding] = lint({ shutdownDelay: 0 });
+    expect(finding?.rule).toBe("drain");
+    expect(finding?.message).toMatch(/no shutdown_delay/);
+  });
+
+  it("warns when task-level services run on nodes whose Consul agent tagroll does not talk to", () => {
+    expect(lint({ serviceAt: "task" }, "1.6.3", [])).toEqual([]);
+    const [finding] = lint({ serviceAt: "task" }, "1.6.3", ["node-1", "node-2"]);
+    expect(finding?.rule).toBe("drain");
+    expect(finding?.message).toContain(
+      "instances on node-1, node-2 are registered with another Consul agent",
+    );
+    expect(finding?.message).toContain("declare the service in the group");
+    // A group-level service is drained by Nomad wherever it runs.
+    expect(lint({}, "1.6.3", ["node-1"])).toEqual([]);
   });
 
   it("recognises templates that name the key or range over its folder", () => {

@@ -1,12 +1,9 @@
 import type { ServiceConfig, TagrollConfig } from "../../../../src/config/types.js";
 import { createLogger } from "../../../../src/core/logger.js";
 import { Coordinator, type CoordinatorOptions } from "../../../../src/coordinator/coordinator.js";
-import { observeAll, type CoordinatorEvent } from "../../../../src/coordinator/rollout-observer.js";
-import {
-  parseRolloutRecord,
-  rolloutKey,
-  type RolloutRecord,
-} from "../../../../src/coordinator/rollout-record.js";
+import { observeAll, type CoordinatorEvent } from "../../../../src/coordinator/model/rollout-events.js";
+import { parseRolloutRecord, type RolloutRecord } from "../../../../src/coordinator/model/rollout-record.js";
+import { LEADER_KEY, rolloutKey } from "../../../../src/state/kv-layout.js";
 import { FakeKvStore } from "../../../helpers/fake-kv-store.js";
 import { FakeNomad } from "./fake-nomad.js";
 import { VirtualClock } from "./virtual-clock.js";
@@ -37,7 +34,7 @@ export function tagrollConfig(services: ServiceConfig[]): TagrollConfig {
     coordinator: {
       enabled: true,
       reconcileSchedule: "* * * * *",
-      leaderKey: "tagroll/leader",
+      leaderKey: LEADER_KEY,
       sessionTtl: "15s",
       deliveryTtlMs: 86_400_000,
     },

@@ -1,0 +1,28 @@
+/**
+ * What the coordinator persists and announces: the rollout record, its events and the restart
+ * request — the shared types every other folder speaks.
+ */
+export { recordEvents } from "./record-events.js";
+export { parseRestartRequest, type RestartRequest } from "./restart-request.js";
+export {
+  type AllocStepEvent,
+  type CoordinatorEvent,
+  type DriftEvent,
+  notify,
+  observeAll,
+  type RolloutEvent,
+  type RolloutFinishedEvent,
+  type RolloutObserver,
+} from "./rollout-events.js";
+export {
+  type AllocProgress,
+  type AllocStepState,
+  FINAL_STATUSES,
+  isActive,
+  parseRolloutRecord,
+  phaseValue,
+  type RolloutRecord,
+  type RolloutStatus,
+  settledValue,
+  type TaskMark,
+} from "./rollout-record.js";

@@ -1,0 +1,180 @@
+import { randomUUID } from "node:crypto";
+import type { ServiceConfig, TagrollConfig } from "../config/types.js";
+import { systemClock, type Clock } from "../core/clock.js";
+import { NotFoundError } from "../core/errors.js";
+import type { Logger } from "../core/logger.js";
+import type { KvStore } from "../kv/kv-store.js";
+import type { NomadApi } from "../nomad/nomad-api.js";
+import { writeDesiredTag } from "../state/desired-tag-writer.js";
+import { HistoryStore, type HistoryEntry } from "../state/history-store.js";
+import { assertValidTag } from "../webhooks/tag-grammar.js";
+import { followRollout, type FollowOptions } from "./follow-rollout.js";
+import type { RestartRequest } from "../coordinator/index.js";
+import { requestKey } from "../state/kv-layout.js";
+import type { RolloutEvent } from "../coordinator/index.js";
+import { loadRecord } from "../coordinator/index.js";
+import { allocationStatus, type ServiceStatus } from "./service-status.js";
+import { nomadDefaults } from "../coordinator/index.js";
+
+export interface OperationsOptions {
+  config: TagrollConfig;
+  kv: KvStore;
+  nomad: NomadApi;
+  logger: Logger;
+  clock?: Clock;
+}
+
+export interface DeployResult {
+  service: string;
+  key: string;
+  value: string;
+  previous?: string;
+  /** False when the key already held the value: no rollout follows. */
+  changed: boolean;
+  /** Id of the service's rollout record before the write; `follow` skips it. */
+  rolloutBefore?: string;
+}
+
+export interface StatusReport {
+  /** Who holds `tagroll/leader`, as written in the key; undefined when nobody leads. */
+  leader?: { instance?: string; since?: string };
+  services: ServiceStatus[];
+}
+
+/**
+ * The operations the CLI and the HTTP API offer (README, "Command line"), usable from any process:
+ * they only write Consul KV — the desired value, or a restart request — and read back what the
+ * leader persists. The leader does the restarts, so these never bypass the health gate.
+ */
+export class Operations {
+  private readonly clock: Clock;
+  private readonly history: HistoryStore;
+
+  constructor(private readonly o: OperationsOptions) {
+    this.clock = o.clock ?? systemClock;
+    this.history = new HistoryStore(o.kv, { limit: o.config.historyLimit, clock: this.clock });
+  }
+
+  /** Writes `tag` as the service's desired value (CAS, like the ingress); the leader rolls it out. */
+  async deploy(
+    serviceName: string,
+    tag: string,
+    options: { source?: string; kind?: "operator" | "rollback" } = {},
+  ): Promise<DeployResult> {
+    const service = this.service(serviceName);
+    assertValidTag(tag);
+    const rolloutBefore = (await loadRecord(this.o.kv, service.name))?.id;
+    const write = await writeDesiredTag(this.o.kv, service.key, () => ({ write: tag }), {
+      clock: this.clock,
+    });
+    const result: DeployResult = {
+      service: service.name,
+      key: service.key,
+      value: tag,
+      changed: write.outcome === "written",
+    };
+    const previous = write.outcome === "written" ? write.previous : write.current;
+    if (previous !== undefined) result.previous = previous;
+    if (rolloutBefore !== undefined) result.rolloutBefore = rolloutBefore;
+    if (result.changed) {
+      const entry = {
+        kind: options.kind ?? "operator",
+        tag,
+        source: options.source ?? "cli",
+        outcome: "written",
+      } as const;
+      await this.history.append(service.name, previous === undefined ? entry : { ...entry, previous });
+    }
+    this.o.logger.info({ service: service.name, tag, previous, changed: result.changed }, "deploy requested");
+    return result;
+  }
+
+  /** Progress of the service's next (or current) rollout, until it ends; see followRollout. */
+  follow(serviceName: string, options: FollowOptions = {}): AsyncGenerator<RolloutEvent> {
+    const service = this.service(serviceName);
+    return followRollout(this.o.kv, this.clock, service.name, options);
+  }
+
+  /** Asks the leader for a health-gated rolling restart of every allocation, value unchanged. */
+  async restart(serviceName: string, by = "cli"): Promise<{ service: string; requestId: string }> {
+    const service = this.service(serviceName);
+    const request: RestartRequest = { id: randomUUID(), kind: "restart", requestedAt: this.clock.now(), by };
+    await this.o.kv.set(requestKey(service.name), JSON.stringify(request));
+    return { service: service.name, requestId: request.id };
+  }
+
+  /** Deploys the value the service ran before the current one, from its history. */
+  async rollback(serviceName: string, source = "cli"): Promise<DeployResult> {
+    const service = this.service(serviceName);
+    const current = (await this.o.kv.get(service.key))?.value;
+    const target = previousValue(await this.history.list(service.name), current);
+    if (target === undefined) throw new NotFoundError(`no earlier value of ${service.name} to roll back to`);
+    return this.deploy(service.name, target, { source, kind: "rollback" });
+  }
+
+  async status(serviceName?: string): Promise<StatusReport> {
+    const services = serviceName ? [this.service(serviceName)] : this.o.config.services;
+    const report: StatusReport = { services: [] };
+    const leader = await this.o.kv.get(this.o.config.coordinator.leaderKey);
+    if (leader?.session) report.leader = parseLeader(leader.value);
+    for (const service of services) {
+      const [desired, rollout] = await Promise.all([
+        this.o.kv.get(service.key),
+        loadRecord(this.o.kv, service.name),
+      ]);
+      const live = await allocationStatus(
+        service,
+        rollout,
+        this.o.nomad,
+        nomadDefaults(this.o.config),
+        this.o.logger,
+      );
+      const status: ServiceStatus = {
+        service: service.name,
+        key: service.key,
+        allocations: live.allocations,
+      };
+      if (desired) status.desired = desired.value;
+      if (rollout) status.rollout = rollout;
+      if (live.error) status.error = live.error;
+      report.services.push(status);
+    }
+    return report;
+  }
+
+  private service(name: string): ServiceConfig {
+    const service = this.o.config.services.find((s) => s.name === name);
+    if (!service) throw new NotFoundError(`unknown service ${JSON.stringify(name)}`);
+    return service;
+  }
+}
+
+/**
+ * The newest value the service actually ran that is not the current one: a succeeded rollout
+ * ran its tag, and before it its previous value; a reverted rollout ended on its previous value.
+ */
+export function previousValue(history: HistoryEntry[], current: string | undefined): string | undefined {
+  for (const entry of [...history].reverse()) {
+    const ran: Array<string | undefined> = [];
+    if (entry.outcome === "succeeded" && (entry.kind === "rollout" || entry.kind === "restart")) {
+      ran.push(entry.tag, entry.previous);
+    } else if (entry.kind === "revert" && entry.outcome === "reverted") {
+      ran.push(entry.previous);
+    }
+    const found = ran.find((value) => value !== undefined && value !== current);
+    if (found !== undefined) return found;
+  }
+  return undefined;
+}
+
+function parseLeader(value: string): { instance?: string; since?: string } {
+  try {
+    const parsed = JSON.parse(value) as { instance?: unknown; since?: unknown };
+    const leader: { instance?: string; since?: string } = {};
+    if (typeof parsed.instance === "string") leader.instance = parsed.instance;
+    if (typeof parsed.since === "string") leader.since = parsed.since;
+    return leader;
+  } catch {
+    return {};
+  }
+}

@@ -1,0 +1,81 @@
+import type { ServiceConfig } from "../config/types.js";
+import type { Logger } from "../core/logger.js";
+import type { NomadApi, NomadScope } from "../nomad/nomad-api.js";
+import { isRunning } from "../coordinator/index.js";
+import { renderedValue } from "../coordinator/index.js";
+import type { AllocStepState, RolloutRecord } from "../coordinator/index.js";
+import { resolveTargets } from "../coordinator/index.js";
+
+/** One running allocation as the status page and `tagroll status` show it. */
+export interface AllocationStatus {
+  allocId: string;
+  name: string;
+  jobId: string;
+  group: string;
+  node: string;
+  clientStatus: string;
+  /** Value in its rendered template, when it could be read. */
+  rendered?: string;
+  /** Its step in the current/last rollout, when it is part of it. */
+  step?: AllocStepState;
+  /** Why its restart in that rollout went out undrained (AllocProgress.undrained). */
+  undrained?: string;
+  restartedFor?: string;
+}
+
+/** Plain JSON: what `status` returns for one service. */
+export interface ServiceStatus {
+  service: string;
+  key: string;
+  /** The desired value in Consul KV (undefined when the key does not exist). */
+  desired?: string;
+  rollout?: RolloutRecord;
+  allocations: AllocationStatus[];
+  /** Set when Nomad could not be asked; `allocations` is then empty. */
+  error?: string;
+}
+
+/**
+ * The running allocations of a service's targets with the value each renders, joined with the
+ * rollout record. Best effort: a Nomad failure is reported in `error`, not thrown, so status
+ * still answers for the services Nomad can be asked about.
+ */
+export async function allocationStatus(
+  service: ServiceConfig,
+  record: RolloutRecord | undefined,
+  nomad: NomadApi,
+  defaults: NomadScope,
+  logger: Logger,
+): Promise<{ allocations: AllocationStatus[]; error?: string }> {
+  const progress = new Map((record?.allocs ?? []).map((a) => [a.allocId, a]));
+  const allocations: AllocationStatus[] = [];
+  try {
+    for (const target of await resolveTargets(service, nomad, defaults, logger)) {
+      const allocs = await nomad.jobAllocations(target.jobId, target.scope);
+      for (const alloc of allocs.filter((a) => isRunning(a) && a.TaskGroup === target.group)) {
+        const status: AllocationStatus = {
+          allocId: alloc.ID,
+          name: alloc.Name,
+          jobId: alloc.JobID,
+          group: alloc.TaskGroup,
+          node: alloc.NodeID,
+          clientStatus: alloc.ClientStatus,
+        };
+        const file = target.files[0];
+        const content = file
+          ? await nomad.readAllocFile(alloc.ID, file, target.scope).catch(() => undefined)
+          : undefined;
+        const rendered = content === undefined ? undefined : renderedValue(content, target.valueName);
+        if (rendered !== undefined) status.rendered = rendered;
+        const entry = progress.get(alloc.ID);
+        if (entry) status.step = entry.state;
+        if (entry?.undrained) status.undrained = entry.undrained;
+        if (entry?.restartedFor !== undefined) status.restartedFor = entry.restartedFor;
+        allocations.push(status);
+      }
+    }
+    return { allocations };
+  } catch (err) {
+    return { allocations: [], error: (err as Error).message };
+  }
+}
