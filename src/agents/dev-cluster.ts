@@ -15,6 +15,13 @@ import { getJson, nomadNodeReady, waitUntil } from "./agent-ready.js";
 import { consulDevArgs, nomadDevConfig } from "./dev-agent-configs.js";
 import { freePorts } from "./free-port.js";
 import { killProcessesUnder, stopAllJobs, unmountUnder } from "./nomad-leftovers.js";
+import { processId, removeRunRecord, writeRunRecord, type ProcessId } from "./run-records.js";
+
+/**
+ * Set to the cluster's dir in both agents' environment, which every process they start inherits:
+ * how `killProcessesUnder(dir)` finds them all, even those that name no path of the cluster.
+ */
+export const CLUSTER_MARKER = "TAGROLL_DEV_CLUSTER";
 
 export interface DevClusterOptions {
   consulBin: string;
@@ -31,6 +38,11 @@ export interface DevClusterOptions {
    * Default false: the shared test cluster and `tagroll dev` run without ACLs.
    */
   acls?: boolean;
+  /**
+   * Records the running agents in this directory until `stop()` (run-records.ts), so a later run
+   * can stop what this one leaves behind if it dies without stopping them.
+   */
+  stateDir?: string;
 }
 
 export interface DevCluster {
@@ -73,22 +85,45 @@ export async function startDevCluster(options: DevClusterOptions): Promise<DevCl
   const nomadData = join(dir, "nomad-data");
   const started: AgentProcess[] = [];
   const tokens = options.acls ? newManagementTokens() : undefined;
+  const owner = await processId(process.pid);
+  let recordFile: string | undefined;
+  const record = async () => {
+    if (options.stateDir === undefined || owner === undefined) return;
+    const agents: Array<ProcessId & { name: string }> = [];
+    for (const agent of started) {
+      const id = agent.pid === undefined ? undefined : await processId(agent.pid);
+      if (id) agents.push({ name: agent.name, ...id });
+    }
+    const removeDir = !options.keepLogs && !options.dir;
+    recordFile = await writeRunRecord(options.stateDir, { owner, dir, nomadData, removeDir, agents });
+  };
 
   const stop = async () => {
     if (started.length > 1) await stopAllJobs(nomadAddr, 20_000, tokens?.nomadManagementToken);
     for (const agent of started.reverse()) await agent.stop();
-    await killProcessesUnder(nomadData);
+    // The dir, not just the data dir: the agents' own helpers (nomad logmon) carry it in their
+    // environment only (CLUSTER_MARKER), and outlive an agent killed without its group.
+    await killProcessesUnder(dir);
     await unmountUnder(nomadData);
     await rm(nomadData, { recursive: true, force: true });
     if (!options.keepLogs && !options.dir) await rm(dir, { recursive: true, force: true });
+    if (recordFile !== undefined) await removeRunRecord(recordFile);
   };
 
   try {
     progress(`starting consul on ${consulAddr}${tokens ? " (ACLs on)" : ""}`);
     const ports = { http: cHttp, dns: cDns, grpc: cGrpc, serfLan: cLan, serfWan: cWan, server: cServer };
     const aclHcl = tokens ? [consulAclHcl(tokens.consulManagementToken)] : [];
-    const consul = AgentProcess.start("consul", options.consulBin, consulDevArgs(ports, aclHcl), consulLog);
+    const marker = { [CLUSTER_MARKER]: dir };
+    const consul = AgentProcess.start(
+      "consul",
+      options.consulBin,
+      consulDevArgs(ports, aclHcl),
+      consulLog,
+      marker,
+    );
     started.push(consul);
+    await record();
     await waitUntil(consul, timeout, async () => (await getJson(`${consulAddr}/v1/status/leader`)) !== "");
 
     let acl: ClusterAcl | undefined;
@@ -110,7 +145,7 @@ export async function startDevCluster(options: DevClusterOptions): Promise<DevCl
     // Through the environment, not nomad.hcl: the agent uses it as its consul.token, and Nomad
     // 1.11 hands templates of tasks without a Consul workload identity an empty token, so
     // consul-template falls back to this variable (client/allocrunner/taskrunner/template).
-    const env = acl ? { CONSUL_HTTP_TOKEN: acl.nomadAgentConsulToken } : undefined;
+    const env = acl ? { ...marker, CONSUL_HTTP_TOKEN: acl.nomadAgentConsulToken } : marker;
     const nomad = AgentProcess.start(
       "nomad",
       options.nomadBin,
@@ -119,6 +154,7 @@ export async function startDevCluster(options: DevClusterOptions): Promise<DevCl
       env,
     );
     started.push(nomad);
+    await record();
     if (acl) {
       const secret = acl.nomadManagementToken;
       await waitUntil(nomad, timeout, async () => (await bootstrapNomadAcl(nomadAddr, secret), true));

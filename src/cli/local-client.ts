@@ -12,8 +12,11 @@ import { HistoryStore } from "../state/history-store.js";
  * `tagroll serve` does the restarts, so nothing here bypasses the health gate.
  */
 export function openLocalClient(config: TagrollConfig, logger: Logger): AdminActions {
-  const kv = new ConsulKvStore(config.consul, { requestTimeoutMs: 10_000 });
-  const nomad = new HttpNomadApi(config.nomad);
+  const kv = new ConsulKvStore(config.consul, {
+    requestTimeoutMs: 10_000,
+    logger: logger.child({ component: "consul" }),
+  });
+  const nomad = new HttpNomadApi(config.nomad, { logger: logger.child({ component: "nomad" }) });
   return new AdminActions({
     operations: new Operations({ config, kv, nomad, logger }),
     config,

@@ -25,7 +25,30 @@ export interface LoggerOptions {
 
 export function createLogger(options: LoggerOptions = {}): Logger {
   return pino(
-    { level: options.level ?? "info", redact: { paths: REDACT, censor: "[redacted]" } },
+    {
+      level: options.level ?? "info",
+      redact: { paths: REDACT, censor: "[redacted]" },
+      onChild: keepInnermostBindings,
+    },
     options.destination,
   );
+}
+
+/**
+ * A child that binds a key its parent bound already (`component: "coordinator"`, then
+ * `component: "leader-election"`) would print the key twice in one JSON line — pino's "duplicate
+ * keys caveat" (node_modules/pino/docs/child-loggers.md). Keep the innermost value only. Pino
+ * keeps a logger's bindings as the JSON text it splices into every line (`,"k":v,…`), already
+ * serialized and redacted, so a parse (the last duplicate wins) and a re-join is all it takes;
+ * it runs once per child, never per line.
+ */
+function keepInnermostBindings(child: Logger): void {
+  const holder = child as unknown as Record<symbol, string>;
+  const text = holder[pino.symbols.chindingsSym];
+  if (typeof text !== "string" || text === "") return;
+  const bindings = JSON.parse(`{${text.slice(1)}}`) as Record<string, unknown>;
+  const unique = Object.entries(bindings)
+    .map(([key, value]) => `,${JSON.stringify(key)}:${JSON.stringify(value)}`)
+    .join("");
+  if (unique.length !== text.length) holder[pino.symbols.chindingsSym] = unique;
 }

@@ -17,9 +17,16 @@ services:
  * The configuration `tagroll dev` runs with, through the same loader and validation as
  * `tagroll serve`: a throwaway signing key, the local agents, and the demo service.
  */
-export function devConfig(options: { consulAddr: string; nomadAddr: string; port: number }): TagrollConfig {
+export function devConfig(options: {
+  consulAddr: string;
+  nomadAddr: string;
+  port: number;
+  /** `--log-level`; default warn, so the output shows the rollouts and what went wrong. */
+  logLevel?: string;
+}): TagrollConfig {
+  const logLevel = options.logLevel === undefined ? {} : { logLevel: options.logLevel };
   return loadConfig({
-    flags: { config: DEV_CONFIG_PATH, port: options.port, host: "127.0.0.1" },
+    flags: { config: DEV_CONFIG_PATH, port: options.port, host: "127.0.0.1", ...logLevel },
     env: {
       TAGROLL_SIGNING_KEYS: `dev:${randomBytes(32).toString("base64")}`,
       CONSUL_HTTP_ADDR: options.consulAddr,
@@ -37,4 +44,14 @@ export function dockerHubCurl(url: string, tag: string): string {
     repository: { repo_name: "tagroll/demo", namespace: "tagroll", name: "demo", status: "Active" },
   });
   return `curl -sS -X POST -H 'Content-Type: application/json' --data '${body}' ${url}`;
+}
+
+/** `path` as one shell word: as is when it only has safe characters, else single-quoted. */
+export function shellWord(path: string): string {
+  return /^[\w@%+=:,./-]+$/.test(path) ? path : `'${path.replace(/'/g, "'\\''")}'`;
+}
+
+/** A `consul kv put` that works as printed: the cached binary by its full path, the agent's address. */
+export function consulKvPutHint(consulBin: string, consulAddr: string, key: string, value: string): string {
+  return `${shellWord(consulBin)} kv put -http-addr=${consulAddr} ${key} ${value}`;
 }

@@ -104,7 +104,7 @@ export class PushReceiver {
     // dropped as a duplicate, losing the push. Two identical deliveries racing both pass the
     // check; the CAS makes the second one find "already the desired value".
     const { deliveryId } = event;
-    if (deliveryId !== undefined && (await this.deps.deliveries.has(event.source, deliveryId))) {
+    if (deliveryId !== undefined && (await this.deps.deliveries.has(name, event.source, deliveryId))) {
       return done("duplicate", 200, { tag: event.tag, reason: "delivery already processed" });
     }
     let result;
@@ -123,7 +123,7 @@ export class PushReceiver {
     }
     if (deliveryId !== undefined) {
       await this.deps.deliveries
-        .markSeen(event.source, deliveryId)
+        .markSeen(name, event.source, deliveryId)
         .catch((err: unknown) =>
           log.warn({ err }, "delivery decided but not recorded; a redelivery is re-checked by policy"),
         );

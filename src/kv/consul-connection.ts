@@ -3,12 +3,15 @@ import http from "node:http";
 import https from "node:https";
 import Consul from "consul";
 import type { ConsulConfig } from "../config/types.js";
+import type { Logger } from "../core/logger.js";
 import type { ConsulRaw } from "./consul-raw.js";
 import { toConsulError } from "./consul-error.js";
 
 export interface ConsulConnectionOptions {
   /** Bound on every non-blocking request; default 10 s. */
   requestTimeoutMs?: number;
+  /** Gets one `debug` line per request (operation, milliseconds, outcome). */
+  logger?: Logger;
 }
 
 /**
@@ -41,6 +44,7 @@ export class ConsulConnection {
   readonly requestTimeoutMs: number;
   private readonly agent: http.Agent;
   private readonly token: string | undefined;
+  private readonly log: Logger | undefined;
 
   constructor(config: ConsulConfig, options: ConsulConnectionOptions = {}) {
     const url = parseConsulAddress(config.address);
@@ -48,6 +52,7 @@ export class ConsulConnection {
     this.where = `${url.protocol}//${url.host}${path}`;
     this.requestTimeoutMs = options.requestTimeoutMs ?? 10_000;
     this.token = config.token;
+    this.log = options.logger;
     this.agent =
       url.protocol === "https:"
         ? new https.Agent({
@@ -80,10 +85,28 @@ export class ConsulConnection {
     signal?: AbortSignal,
   ): Promise<T> {
     try {
-      return await request(this.client);
+      return await this.raw(operation, request);
     } catch (error) {
       if (signal?.aborted) throw signal.reason;
       throw this.toError(operation, error);
+    }
+  }
+
+  /** One request as `call` makes it, but a failure rethrows the client's own error (its status). */
+  async raw<T>(operation: string, request: (client: ConsulRaw) => Promise<T>): Promise<T> {
+    if (!this.log?.isLevelEnabled("debug")) return request(this.client);
+    const started = performance.now();
+    const took = () => Math.round(performance.now() - started);
+    try {
+      const result = await request(this.client);
+      this.log.debug({ consul: operation, ms: took() }, "consul call");
+      return result;
+    } catch (error) {
+      this.log.debug(
+        { consul: operation, ms: took(), error: (error as Error).message },
+        "consul call failed",
+      );
+      throw error;
     }
   }
 

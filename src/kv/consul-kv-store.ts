@@ -3,7 +3,7 @@ import Consul from "consul";
 import type { ConsulConfig } from "../config/types.js";
 import type { KvEntry, KvListResult, KvStore, SessionOptions } from "./kv-store.js";
 import { ConsulConnection, ResponseContext, type ConsulConnectionOptions } from "./consul-connection.js";
-import type { ConsulKvItem, WithResponse } from "./consul-raw.js";
+import type { ConsulKvItem, ConsulRaw, WithResponse } from "./consul-raw.js";
 
 export { ConsulServiceHealth } from "./consul-service-health.js";
 
@@ -69,9 +69,12 @@ export class ConsulKvStore implements KvStore {
     }
   }
 
-  async set(key: string, value: string, options: { cas?: number } = {}): Promise<boolean> {
+  async set(key: string, value: string, options: { cas?: number; flags?: number } = {}): Promise<boolean> {
     const cas = options.cas === undefined ? {} : { cas: options.cas };
-    return (await this.conn.call(`kv.set ${key}`, (c) => c.kv.set({ key, value, ...cas }))) === true;
+    const flags = options.flags === undefined ? {} : { flags: options.flags };
+    return (
+      (await this.conn.call(`kv.set ${key}`, (c) => c.kv.set({ key, value, ...cas, ...flags }))) === true
+    );
   }
 
   async delete(key: string, options: { cas?: number; recurse?: boolean } = {}): Promise<boolean> {
@@ -90,7 +93,7 @@ export class ConsulKvStore implements KvStore {
 
   async renewSession(id: string): Promise<boolean> {
     try {
-      await this.conn.client.session.renew({ id });
+      await this.conn.raw("session.renew", (c) => c.session.renew({ id }));
       return true;
     } catch (error) {
       // Consul answers 404 for a session it no longer knows (expired, destroyed, reaped).
@@ -105,7 +108,9 @@ export class ConsulKvStore implements KvStore {
 
   async acquire(key: string, value: string, session: string): Promise<boolean> {
     try {
-      return (await this.conn.client.kv.set({ key, value, acquire: session })) === true;
+      return (
+        (await this.conn.raw(`kv.acquire ${key}`, (c) => c.kv.set({ key, value, acquire: session }))) === true
+      );
     } catch (error) {
       // Acquiring with a session that has expired is a 500 "invalid session" from Consul, but it
       // means "not yours": the caller creates a new session, exactly as for a lost race.
@@ -122,7 +127,8 @@ export class ConsulKvStore implements KvStore {
     const current = await this.get(key);
     if (current === undefined || current.session !== session) return false;
     try {
-      return (await this.conn.client.kv.set({ key, value: current.value, release: session })) === true;
+      const release = (c: ConsulRaw) => c.kv.set({ key, value: current.value, release: session });
+      return (await this.conn.raw(`kv.release ${key}`, release)) === true;
     } catch (error) {
       if (isInvalidSession(error)) return false;
       throw this.conn.toError(`kv.release ${key}`, error);
@@ -142,6 +148,7 @@ function toEntry(item: ConsulKvItem): KvEntry {
     modifyIndex: item.ModifyIndex,
   };
   if (item.Session) entry.session = item.Session;
+  if (item.Flags) entry.flags = item.Flags;
   return entry;
 }
 

@@ -51,6 +51,7 @@ export interface ConsulRaw {
         key: string;
         value: string;
         cas?: number;
+        flags?: number;
         acquire?: string;
         release?: string;
       },

@@ -6,6 +6,11 @@ export interface KvEntry {
   modifyIndex: number;
   /** Session holding the key's lock, if any. */
   session?: string;
+  /**
+   * Consul's opaque per-entry Flags, left out when 0. tagroll marks the desired values it writes
+   * (`TAGROLL_WRITE_FLAGS` in src/state/desired-tag-writer.ts); `consul kv put` writes 0.
+   */
+  flags?: number;
 }
 
 export interface KvListResult {
@@ -38,10 +43,10 @@ export interface KvStore {
    */
   watchList(prefix: string, index: number, waitMs: number, signal?: AbortSignal): Promise<KvListResult>;
   /**
-   * Writes `value`. With `cas` the write only happens when the key's ModifyIndex equals it
-   * (`cas: 0` = create only); resolves false when it did not happen.
+   * Writes `value` with `flags` (default 0). With `cas` the write only happens when the key's
+   * ModifyIndex equals it (`cas: 0` = create only); resolves false when it did not happen.
    */
-  set(key: string, value: string, options?: { cas?: number }): Promise<boolean>;
+  set(key: string, value: string, options?: { cas?: number; flags?: number }): Promise<boolean>;
   delete(key: string, options?: { cas?: number; recurse?: boolean }): Promise<boolean>;
 
   createSession(options: SessionOptions): Promise<string>;

@@ -1,11 +1,14 @@
 import { Agent, fetch } from "undici";
 import type { NomadConfig } from "../config/types.js";
 import { NotFoundError, UpstreamUnavailableError, ValidationError } from "../core/errors.js";
+import type { Logger } from "../core/logger.js";
 import type { NomadScope } from "./nomad-api.js";
 
 export interface NomadHttpOptions {
   /** Bound on each request unless the call gives its own; default 10 s. */
   timeoutMs?: number;
+  /** Gets one `debug` line per request (method and path, status, milliseconds). */
+  logger?: Logger;
 }
 
 export interface NomadReply {
@@ -33,6 +36,7 @@ export class NomadHttp {
   readonly where: string;
   private readonly dispatcher: Agent;
   private readonly timeoutMs: number;
+  private readonly log: Logger | undefined;
 
   constructor(
     private readonly config: NomadConfig,
@@ -44,6 +48,7 @@ export class NomadHttp {
     const url = new URL(withScheme);
     this.where = `${url.protocol}//${url.host}${url.pathname.replace(/\/+$/, "")}`;
     this.timeoutMs = options.timeoutMs ?? 10_000;
+    this.log = options.logger;
     const tls = {
       ...(config.caCert === undefined ? {} : { ca: config.caCert }),
       ...(config.clientCert === undefined ? {} : { cert: config.clientCert }),
@@ -79,6 +84,12 @@ export class NomadHttp {
     let status: number;
     let body: string;
     let replyHeaders: Headers;
+    const started = performance.now();
+    const trace = (fields: Record<string, unknown>) =>
+      this.log?.debug(
+        { nomad: operation, ...fields, ms: Math.round(performance.now() - started) },
+        "nomad call",
+      );
     try {
       const response = await fetch(url, {
         method,
@@ -91,8 +102,11 @@ export class NomadHttp {
       replyHeaders = response.headers as unknown as Headers;
       body = await response.text();
     } catch (error) {
-      throw this.unreachable(operation, error, timeoutMs);
+      const failure = this.unreachable(operation, error, timeoutMs);
+      trace({ error: failure.message });
+      throw failure;
     }
+    trace({ status });
     if (status >= 200 && status < 300) return { body, headers: replyHeaders };
     throw this.failure(operation, status, body);
   }

@@ -11,6 +11,7 @@ import { HttpNomadApi } from "../nomad/http-nomad-api.js";
 import type { NomadApi } from "../nomad/nomad-api.js";
 import { createApp } from "../server/create-app.js";
 import { DeliveryStore } from "../state/delivery-store.js";
+import { ExternalEdits } from "../state/external-edits.js";
 import { HistoryStore } from "../state/history-store.js";
 import { RevocationStore, verifyWebhookToken } from "../tokens/index.js";
 import { closeServer, listen } from "./listen.js";
@@ -54,9 +55,11 @@ export interface Runtime extends RuntimeParts {
 export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   const { config, log } = options;
   const clock = options.clock ?? systemClock;
-  const kv = new ConsulKvStore(config.consul);
-  const health = new ConsulServiceHealth(config.consul);
-  const nomad = new HttpNomadApi(config.nomad);
+  // At debug level every Consul and Nomad request gets a line.
+  const consulLog = { logger: log.child({ component: "consul" }) };
+  const kv = new ConsulKvStore(config.consul, consulLog);
+  const health = new ConsulServiceHealth(config.consul, consulLog);
+  const nomad = new HttpNomadApi(config.nomad, { logger: log.child({ component: "nomad" }) });
   const history = new HistoryStore(kv, { limit: config.historyLimit, clock });
   const deliveries = new DeliveryStore(kv, { clock });
   const revocations = new RevocationStore(kv);
@@ -64,7 +67,11 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     options.surfaces === false
       ? undefined
       : buildSurfaces({ config, kv, nomad, history, revocations, log, clock });
-  const observers = [...(surfaces?.observers ?? []), ...(options.observers ?? [])];
+  const observers = [
+    ...(surfaces?.observers ?? []),
+    new ExternalEdits({ services: config.services, kv, history, log: log.child({ component: "history" }) }),
+    ...(options.observers ?? []),
+  ];
   const ingressObservers = [surfaces?.ingressObserver, options.ingressObserver].filter(
     (o) => o !== undefined,
   );

@@ -8,6 +8,7 @@ export interface DeliveryStoreOptions {
 }
 
 interface DeliveryRecord {
+  service: string;
   source: string;
   deliveryId: string;
   /** Epoch milliseconds when first seen. */
@@ -15,8 +16,10 @@ interface DeliveryRecord {
 }
 
 /**
- * Dedupe records for webhook deliveries at `tagroll/deliveries/<sha256(source, id)>` (see
- * kv-layout.ts). Creation is a `cas=0` write, so of two concurrent identical deliveries exactly one is "first".
+ * Dedupe records for webhook deliveries at `tagroll/deliveries/<service>/<sha256(source, id)>`
+ * (see kv-layout.ts): a delivery is remembered per service, so one registry event sent to two
+ * services' URLs deploys both. Creation is a `cas=0` write, so of two concurrent identical
+ * deliveries exactly one is "first".
  */
 export class DeliveryStore {
   private readonly root: string;
@@ -28,19 +31,20 @@ export class DeliveryStore {
     options: DeliveryStoreOptions = {},
   ) {
     this.root = options.root ?? STATE_ROOT;
+    // Listed recursively by expire(): this also sweeps records from before they were per service.
     this.prefix = folderPrefix("deliveries", this.root);
     this.clock = options.clock ?? systemClock;
   }
 
-  /** Records the delivery; true the first time, false when it was already seen. */
-  async markSeen(source: string, deliveryId: string): Promise<boolean> {
-    const record: DeliveryRecord = { source, deliveryId, at: this.clock.now() };
-    return this.kv.set(this.key(source, deliveryId), JSON.stringify(record), { cas: 0 });
+  /** Records the delivery to `service`; true the first time, false when it was already seen. */
+  async markSeen(service: string, source: string, deliveryId: string): Promise<boolean> {
+    const record: DeliveryRecord = { service, source, deliveryId, at: this.clock.now() };
+    return this.kv.set(this.key(service, source, deliveryId), JSON.stringify(record), { cas: 0 });
   }
 
-  /** Whether the delivery was recorded, without recording it (read only). */
-  async has(source: string, deliveryId: string): Promise<boolean> {
-    return (await this.kv.get(this.key(source, deliveryId))) !== undefined;
+  /** Whether the delivery to `service` was recorded, without recording it (read only). */
+  async has(service: string, source: string, deliveryId: string): Promise<boolean> {
+    return (await this.kv.get(this.key(service, source, deliveryId))) !== undefined;
   }
 
   /**
@@ -59,8 +63,8 @@ export class DeliveryStore {
     return removed;
   }
 
-  private key(source: string, deliveryId: string): string {
-    return deliveryKey(source, deliveryId, this.root);
+  private key(service: string, source: string, deliveryId: string): string {
+    return deliveryKey(service, source, deliveryId, this.root);
   }
 }
 

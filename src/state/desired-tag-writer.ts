@@ -2,6 +2,14 @@ import { systemClock, type Clock } from "../core/clock.js";
 import type { KvStore } from "../kv/kv-store.js";
 import { casRetry, type CasRetryOptions } from "./cas-retry.js";
 
+/**
+ * Consul KV Flags on every desired value tagroll writes (webhooks, `tagroll deploy`, rollback,
+ * revert): "tgrl" in ASCII. Consul stores Flags with the value and `consul kv put` writes 0
+ * unless told otherwise, so a value without them was written outside tagroll — an operator edit
+ * (see src/state/external-edits.ts).
+ */
+export const TAGROLL_WRITE_FLAGS = 0x7467726c;
+
 /** What the caller's policy says about the value currently stored (undefined = key missing). */
 export type TagDecision = { write: string } | { skip: string };
 
@@ -38,7 +46,10 @@ export async function writeDesiredTag(
     if (decision.write === current)
       return { outcome: "skipped", reason: "already the desired value", current };
     // cas 0 = create only: a key that appears between our read and write is a conflict too.
-    const written = await kv.set(key, decision.write, { cas: entry?.modifyIndex ?? 0 });
+    const written = await kv.set(key, decision.write, {
+      cas: entry?.modifyIndex ?? 0,
+      flags: TAGROLL_WRITE_FLAGS,
+    });
     return written ? { outcome: "written", previous: current, value: decision.write } : undefined;
   });
 }

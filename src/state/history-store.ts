@@ -18,6 +18,8 @@ export interface HistoryEntry {
   source?: string;
   outcome?: string;
   message?: string;
+  /** Consul ModifyIndex of the write, for values written outside tagroll (`consul kv put`). */
+  modifyIndex?: number;
 }
 
 /** An entry to append; `id` and `at` are filled in when absent. */

@@ -12,7 +12,7 @@ import { isJti } from "../tokens/jti.js";
  *   tagroll/requests/<service>     a restart request waiting for the leader
  *   tagroll/tokens/<jti>           issued webhook tokens (service, kid, iat; never the token)
  *   tagroll/revoked/<jti>          revoked token ids
- *   tagroll/deliveries/<sha256>    webhook delivery dedupe records
+ *   tagroll/deliveries/<service>/<sha256>   webhook delivery dedupe records, per service
  */
 export const STATE_ROOT = "tagroll";
 
@@ -41,13 +41,18 @@ export function rolloutKey(service: string): string {
 }
 
 /**
- * `<root>/history/<service>`. The name is checked so a crafted name can never address another
+ * A service name as a key segment. It is checked so a crafted name can never address another
  * service's record (`web/../db`) or the folder itself.
  */
-export function historyKey(service: string, root = STATE_ROOT): string {
+function serviceSegment(service: string): string {
   if (!SERVICE_NAME.test(service))
     throw new ValidationError(`invalid service name ${JSON.stringify(service)}`);
-  return `${folderPrefix("history", root)}${service}`;
+  return service;
+}
+
+/** `<root>/history/<service>`. */
+export function historyKey(service: string, root = STATE_ROOT): string {
+  return `${folderPrefix("history", root)}${serviceSegment(service)}`;
 }
 
 /** `tagroll/requests/<service>`: a rolling restart asked for by the CLI or the API. */
@@ -78,11 +83,13 @@ export function tokenOfKey(folder: "tokens" | "revoked", key: string): string {
 }
 
 /**
- * `<root>/deliveries/<sha256(source, id)>`. Hashing keeps arbitrary sender ids (slashes,
- * spaces, great length) out of key paths.
+ * `<root>/deliveries/<service>/<sha256(source, id)>`. Per service: a registry that notifies the
+ * webhook URLs of two services taking the same image sends both the same event id, and each must
+ * deploy it once. Hashing keeps arbitrary sender ids (slashes, spaces, great length) out of key
+ * paths.
  */
-export function deliveryKey(source: string, deliveryId: string, root = STATE_ROOT): string {
+export function deliveryKey(service: string, source: string, deliveryId: string, root = STATE_ROOT): string {
   // NUL cannot occur in either part, so ("ab","c") and ("a","bc") never collide.
   const digest = createHash("sha256").update(`${source}\u0000${deliveryId}`).digest("hex");
-  return `${folderPrefix("deliveries", root)}${digest}`;
+  return `${folderPrefix("deliveries", root)}${serviceSegment(service)}/${digest}`;
 }

@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { startDevCluster, type DevCluster } from "../../src/agents/dev-cluster.js";
 import { CONSUL_PIN, NOMAD_PIN } from "../../src/agents/pins.js";
 import { resolveBinary } from "../../src/agents/resolve-binary.js";
+import { runStateDir } from "../../src/agents/run-records.js";
 
 export interface BenchCluster extends DevCluster {
   consulBin: string;
@@ -29,6 +30,8 @@ export async function startBenchCluster(name: string, say: (line: string) => voi
     dir: artifacts,
     keepLogs: true,
     progress: say,
+    // run.ts stops what is recorded here on Ctrl-C: the agents do not get the terminal's signal.
+    stateDir: runStateDir("bench"),
   });
   return {
     ...cluster,

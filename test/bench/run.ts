@@ -1,4 +1,5 @@
 import { loadavg } from "node:os";
+import { processId, runStateDir, stopLeftovers } from "../../src/agents/run-records.js";
 import { describeEnvironment, environmentMarkdown } from "./bench-environment.js";
 import { markdownTable, type Benchmark, type BenchResult } from "./bench-result.js";
 import { writeSections } from "./benchmarks-file.js";
@@ -35,6 +36,7 @@ async function main(argv: string[]): Promise<number> {
   const selected = names.length ? BENCHMARKS.filter((b) => names.includes(b.id)) : BENCHMARKS;
   const command = `npm run bench${argv.length ? ` -- ${argv.join(" ")}` : ""}`;
   const say = (line: string) => console.error(`[bench] ${line}`);
+  await stopAgentsOnSignal(say);
   let failures = 0;
   for (const benchmark of selected) {
     const env = await describeEnvironment(command);
@@ -67,6 +69,29 @@ async function main(argv: string[]): Promise<number> {
     }
   }
   return failures > 0 ? 1 : 0;
+}
+
+/**
+ * The agents run in process groups of their own (bench-cluster.ts), so Ctrl-C does not reach
+ * them: on SIGINT, SIGTERM or SIGHUP stop the ones this run recorded, then exit. What an earlier
+ * run killed outright left behind is stopped first.
+ */
+async function stopAgentsOnSignal(say: (line: string) => void): Promise<void> {
+  const stateDir = runStateDir("bench");
+  const stale = await stopLeftovers(stateDir, { progress: say });
+  if (stale > 0) say(`stopped ${stale} cluster(s) an earlier run left running`);
+  const me = await processId(process.pid);
+  let stopping = false;
+  for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
+    process.on(signal, () => {
+      if (stopping) return;
+      stopping = true;
+      say(`${signal}: stopping the agents`);
+      void (me ? stopLeftovers(stateDir, { owner: me }) : Promise.resolve(0)).finally(() =>
+        process.exit(130),
+      );
+    });
+  }
 }
 
 process.exitCode = await main(process.argv.slice(2));

@@ -31,7 +31,8 @@ const WOKEN = new Error("kv changed");
  *   prefix or after `waitMs` on the injected clock;
  * - sessions: acquire/release with LockIndex, a plain PUT keeps the lock, invalidation (destroy,
  *   `expireSession`, or 2×TTL without renewal, checked lazily) releases or deletes held keys and
- *   starts the session's lock-delay (default 15s) during which no one can acquire them.
+ *   starts the session's lock-delay (default 15s) during which no one can acquire them;
+ * - `set` stores Flags (0, left out of the entry, unless it names them), as a PUT does.
  * `calls` records every call; `unavailable = true` makes every call throw UpstreamUnavailableError.
  */
 export class FakeKvStore implements KvStore {
@@ -79,11 +80,12 @@ export class FakeKvStore implements KvStore {
     return this.snapshot(prefix);
   }
 
-  async set(key: string, value: string, options: { cas?: number } = {}): Promise<boolean> {
+  async set(key: string, value: string, options: { cas?: number; flags?: number } = {}): Promise<boolean> {
     this.enter(`set ${key}${options.cas === undefined ? "" : ` cas=${options.cas}`}`);
     const current = this.entries.get(key);
     if (options.cas !== undefined && (current?.modifyIndex ?? 0) !== options.cas) return false;
-    this.write(key, value, current?.session);
+    // A plain PUT sets Flags to what it names, 0 when it names none (Consul's rule).
+    this.write(key, value, current?.session, undefined, options.flags ?? 0);
     return true;
   }
 
@@ -189,11 +191,21 @@ export class FakeKvStore implements KvStore {
     return this.raftIndex;
   }
 
-  private write(key: string, value: string, session: string | undefined, lockIndex?: number): void {
+  private write(
+    key: string,
+    value: string,
+    session: string | undefined,
+    lockIndex?: number,
+    flags?: number,
+  ): void {
     const current = this.entries.get(key);
     const nextLockIndex = lockIndex ?? current?.lockIndex ?? 0;
+    const nextFlags = flags ?? current?.flags ?? 0;
     const unchanged =
-      current?.value === value && current.session === session && current.lockIndex === nextLockIndex;
+      current?.value === value &&
+      current.session === session &&
+      current.lockIndex === nextLockIndex &&
+      (current.flags ?? 0) === nextFlags;
     // Consul skips a write that changes nothing: no new ModifyIndex, no watch wake-up.
     if (unchanged) return;
     const index = this.bump();
@@ -204,6 +216,7 @@ export class FakeKvStore implements KvStore {
       modifyIndex: index,
       lockIndex: nextLockIndex,
       ...(session !== undefined && { session }),
+      ...(nextFlags !== 0 && { flags: nextFlags }),
     });
     this.tombstones.delete(key);
     this.wake(key);
@@ -262,5 +275,6 @@ function publicEntry(entry: KvEntry): KvEntry {
     createIndex: entry.createIndex,
     modifyIndex: entry.modifyIndex,
     ...(entry.session !== undefined && { session: entry.session }),
+    ...(entry.flags !== undefined && { flags: entry.flags }),
   };
 }

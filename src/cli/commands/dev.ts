@@ -1,47 +1,69 @@
 import type { Command } from "commander";
-import { startDevCluster } from "../../agents/dev-cluster.js";
+import { startDevCluster, type DevCluster } from "../../agents/dev-cluster.js";
 import { CONSUL_PIN, NOMAD_PIN } from "../../agents/pins.js";
 import { resolveBinary } from "../../agents/resolve-binary.js";
+import { processId, runStateDir, stopLeftovers } from "../../agents/run-records.js";
 import { systemClock } from "../../core/clock.js";
 import { createLogger } from "../../core/logger.js";
 import { observeAll } from "../../coordinator/index.js";
 import { registerDemoJob } from "../../demo/demo-job.js";
-import { devConfig, dockerHubCurl } from "../../dev/dev-config.js";
-import { startRuntime } from "../../runtime/runtime.js";
+import { consulKvPutHint, devConfig, dockerHubCurl } from "../../dev/dev-config.js";
+import { DevOutput } from "../../dev/dev-output.js";
+import { startRuntime, type Runtime } from "../../runtime/runtime.js";
 import { createAdminToken, issueWebhookToken, TokenRegistry } from "../../tokens/index.js";
 import { formatEvent } from "../format-event.js";
 
+/** Each stops everything `tagroll dev` started: Ctrl-C, `kill`, a closed terminal or SSH session. */
+const STOP_SIGNALS = ["SIGINT", "SIGTERM", "SIGHUP"] as const;
+const WEEK_S = 7 * 24 * 3600;
+
 /**
  * `tagroll dev`, the embedded default: local Consul + Nomad dev agents, the 3-instance demo job,
- * and tagroll serving against them, with a ready-to-paste curl. Ctrl-C stops everything.
+ * and tagroll serving against them, with a ready-to-paste curl and the environment for the CLI.
+ * Ctrl-C (or SIGTERM, SIGHUP) stops everything; what a run killed outright left behind is
+ * stopped by the next one (its agents are recorded under `~/.local/state/tagroll/dev/`).
  */
 export function registerDevCommand(program: Command): void {
   program
     .command("dev")
     .description("run local Consul + Nomad, a 3-instance demo job and tagroll against them")
     .option("-p, --port <port>", "port for tagroll's webhooks and status page", "8080")
+    .option("--log-level <level>", "tagroll's log level: fatal, error, warn, info, debug or trace", "warn")
     .addHelpText(
       "after",
-      "\nExample:\n  $ tagroll dev\n  then paste the printed curl, or: consul kv put configs/demo/IMAGE_TAG v3",
+      "\nExample:\n  $ tagroll dev\n  then paste the printed curl, or the printed export line and: tagroll status",
     )
-    .action(async (options: { port: string }) => {
-      const say = (line: string) => console.log(`[dev] ${line}`);
-      const consul = await resolveBinary(CONSUL_PIN, { progress: say });
-      const nomad = await resolveBinary(NOMAD_PIN, { progress: say });
-      const cluster = await startDevCluster({ consulBin: consul.path, nomadBin: nomad.path, progress: say });
-      let runtime: Awaited<ReturnType<typeof startRuntime>> | undefined;
+    .action(async (options: { port: string; logLevel: string }) => {
+      const out = new DevOutput();
+      const say = (line: string) => out.say(line);
+      const stateDir = runStateDir("dev");
+      const me = await processId(process.pid);
+      let cluster: DevCluster | undefined;
+      let runtime: Runtime | undefined;
       let stopping = false;
       const shutdown = async (code: number) => {
         if (stopping) return;
         stopping = true;
         say("stopping tagroll, Nomad and Consul");
         await runtime?.close().catch(() => undefined);
-        await cluster.stop();
+        if (cluster) await cluster.stop();
+        // A signal during start-up: the agents started so far are recorded as this process's.
+        else if (me) await stopLeftovers(stateDir, { owner: me });
         process.exit(code);
       };
-      process.once("SIGINT", () => void shutdown(0));
-      process.once("SIGTERM", () => void shutdown(0));
+      for (const signal of STOP_SIGNALS) process.on(signal, () => void shutdown(0));
+
       try {
+        const stale = await stopLeftovers(stateDir, { progress: say });
+        if (stale > 0) say(`stopped ${stale} cluster(s) an earlier tagroll dev left running`);
+        const consul = await resolveBinary(CONSUL_PIN, { progress: say });
+        const nomad = await resolveBinary(NOMAD_PIN, { progress: say });
+        cluster = await startDevCluster({
+          consulBin: consul.path,
+          nomadBin: nomad.path,
+          progress: say,
+          stateDir,
+        });
         await fetch(`${cluster.consulAddr}/v1/kv/configs/demo/IMAGE_TAG`, { method: "PUT", body: "v1" });
         await registerDemoJob(cluster.nomadAddr, {});
         say("demo job registered (3 allocations of deploy/demo/app.mjs serving IMAGE_TAG=v1)");
@@ -50,14 +72,16 @@ export function registerDevCommand(program: Command): void {
           consulAddr: cluster.consulAddr,
           nomadAddr: cluster.nomadAddr,
           port: Number(options.port),
+          logLevel: options.logLevel,
         });
         runtime = await startRuntime({
           config,
-          log: createLogger({ level: config.logLevel }),
+          log: createLogger({ level: config.logLevel, destination: out.logDestination() }),
           observers: [observeAll((event) => say(formatEvent(event)))],
         });
         say("waiting for the 3 demo allocations to pass their health checks");
-        await waitForPassing(() => runtime!.health.passingInstances("demo"), 3, 120_000);
+        const health = runtime.health;
+        await waitForPassing(() => health.passingInstances("demo"), 3, 120_000);
         const { token } = await issueWebhookToken({
           keys: config.keys,
           activeKid: config.activeKeyId,
@@ -67,20 +91,21 @@ export function registerDevCommand(program: Command): void {
         });
         const hookUrl = `${runtime.url}/hooks/${token}`;
         say(`Consul ${cluster.consulAddr}   Nomad ${cluster.nomadAddr}   tagroll ${runtime.url}`);
-        const { token: readToken } = await createAdminToken(config.keys, config.activeKeyId, {
-          subject: "dev",
-          scopes: ["read"],
-          expiresIn: 7 * 24 * 3600,
-        });
+        const apiToken = (scopes: Array<"read" | "deploy">) =>
+          createAdminToken(config.keys, config.activeKeyId, { subject: "dev", scopes, expiresIn: WEEK_S });
+        const { token: readToken } = await apiToken(["read"]);
         say(`status page (read-only token in the URL fragment): ${runtime.url}/#token=${readToken}`);
         say("simulate a Docker Hub push of tagroll/demo:v2 (paste this in another terminal):");
-        console.log(`\n  ${dockerHubCurl(hookUrl, "v2")}\n`);
-        say(
-          `or edit the key by hand: CONSUL_HTTP_ADDR=${cluster.consulAddr} consul kv put configs/demo/IMAGE_TAG v3`,
-        );
+        out.line(`\n  ${dockerHubCurl(hookUrl, "v2")}\n`);
+        // The signing key lives as long as this run, and so does this token (read + deploy scopes).
+        const { token: cliToken } = await apiToken(["read", "deploy"]);
+        say("or point the CLI at this tagroll (status, deploy --wait, rollback, restart, history):");
+        out.line(`\n  export TAGROLL_SERVER=${runtime.url} TAGROLL_API_TOKEN=${cliToken}\n`);
+        say("or edit the key by hand:");
+        out.line(`\n  ${consulKvPutHint(consul.path, cluster.consulAddr, "configs/demo/IMAGE_TAG", "v3")}\n`);
         say("a tag containing 'broken' fails its health check and is reverted; Ctrl-C stops everything");
       } catch (err) {
-        console.error(`[dev] ${(err as Error).message}`);
+        out.error((err as Error).message);
         await shutdown(1);
       }
     });

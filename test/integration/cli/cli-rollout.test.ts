@@ -105,6 +105,35 @@ describe("tagroll CLI against a running coordinator", () => {
     expect(result.stderr).toMatch(/reverting v3-broken → v2/);
   });
 
+  it("history: a value written with consul kv put is an operator edit with its ModifyIndex", async () => {
+    await kvPut(KEY, "v4"); // what `consul kv put` sends: a plain PUT, Flags 0
+    const [entry] = (await (await fetch(`${consulAddr()}/v1/kv/${KEY}`)).json()) as Array<{
+      ModifyIndex: number;
+    }>;
+    await waitFor(
+      "the rollout to v4",
+      async () => {
+        const res = await fetch(`${consulAddr()}/v1/kv/tagroll/rollouts/${SERVICE}?raw`);
+        const record = (await res.json()) as { value: string; status: string };
+        return record.value === "v4" && record.status === "succeeded";
+      },
+      { timeoutMs: 240_000, intervalMs: 500 },
+    );
+    const table = await cli(["history", SERVICE]);
+    expect(table.code, table.stderr).toBe(0);
+    expect(table.stdout).toMatch(
+      new RegExp(`operator\\s+v4\\s+v2\\s+consul-kv\\s+written\\s+.*ModifyIndex ${entry!.ModifyIndex}\\)`),
+    );
+    // tagroll's own writes (the CLI's deploys, the revert) are not mistaken for outside edits.
+    const json = await cli(["history", SERVICE, "--json", "--limit", "100"]);
+    const { entries } = JSON.parse(json.stdout) as {
+      entries: Array<{ source?: string; modifyIndex?: number }>;
+    };
+    expect(entries.filter((e) => e.source === "consul-kv")).toEqual([
+      expect.objectContaining({ modifyIndex: entry!.ModifyIndex }),
+    ]);
+  });
+
   it("history: newest first as a table, and --json --limit", async () => {
     const table = await cli(["history", SERVICE]);
     expect(table.code, table.stderr).toBe(0);

@@ -1,9 +1,8 @@
-import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { kvPut } from "../../helpers/cluster.js";
 import { startTagroll, type TestTagroll } from "../../helpers/tagroll.js";
 import { cleanService, history, kvValue, modifyIndex, snapshotSharedKeys } from "./kv-probe.js";
-import { fixture, postHook } from "./source-payloads.js";
+import { distributionPush, fixture, postHook } from "./source-payloads.js";
 
 /**
  * What the sender is told when there is nothing to write (README,
@@ -31,13 +30,7 @@ const json = { "content-type": "application/json" };
 const generic = (image: string, tag: string) => ({ headers: json, body: JSON.stringify({ image, tag }) });
 
 /** A Distribution notification for registry.example.com/acme/pol-none with its own event id. */
-function distribution(tag: string, id = randomUUID()) {
-  const { body, headers } = fixture("distribution-v3-push");
-  Object.assign(body.events[0], { id });
-  Object.assign(body.events[0].target, { repository: "acme/pol-none", tag });
-  Object.assign(body.events[0].request, { host: "registry.example.com" });
-  return { headers: { "content-type": headers["content-type"] ?? "" }, body: JSON.stringify(body) };
-}
+const distribution = (tag: string) => distributionPush("registry.example.com", "acme/pol-none", tag);
 
 describe("ingress: policy rejections, duplicates and no-op events", () => {
   let tagroll: TestTagroll;

@@ -173,6 +173,18 @@ export const SOURCE_CASES: readonly SourceCase[] = [
   },
 ];
 
+/**
+ * A Distribution v2 notification (registry:3) of `host/repository:tag` with event id `id`, as
+ * posted with a plain content type and no secret.
+ */
+export function distributionPush(host: string, repository: string, tag: string, id = randomUUID()) {
+  const { body, headers } = fixture("distribution-v3-push");
+  Object.assign(body.events[0], { id });
+  Object.assign(body.events[0].target, { repository, tag });
+  Object.assign(body.events[0].request, { host });
+  return { headers: { "content-type": headers["content-type"] ?? "" }, body: JSON.stringify(body) };
+}
+
 /** POSTs a prepared webhook; resolves status and parsed body. */
 export async function postHook(
   url: string,

@@ -73,11 +73,13 @@ describe("state stores under concurrency on Consul", () => {
   it("lets exactly one of 20 simultaneous identical deliveries through", async () => {
     const stores = clients.map((c) => new DeliveryStore(c, { root }));
     const results = await Promise.all(
-      Array.from({ length: 20 }, (_, i) => stores[i % stores.length]?.markSeen("dockerhub", "callback-42")),
+      Array.from({ length: 20 }, (_, i) =>
+        stores[i % stores.length]?.markSeen("web", "dockerhub", "callback-42"),
+      ),
     );
     expect(results.filter((r) => r === true)).toHaveLength(1);
     await sleep(5);
     expect(await stores[0]?.expire(1)).toBe(1);
-    expect(await stores[0]?.markSeen("dockerhub", "callback-42")).toBe(true);
+    expect(await stores[0]?.markSeen("web", "dockerhub", "callback-42")).toBe(true);
   });
 });

@@ -8,7 +8,11 @@ import { FakeKvStore } from "../../helpers/fake-kv-store.js";
 export class InterferingKvStore extends FakeKvStore {
   beforeSet: ((key: string, value: string) => unknown) | undefined;
 
-  override async set(key: string, value: string, options: { cas?: number } = {}): Promise<boolean> {
+  override async set(
+    key: string,
+    value: string,
+    options: { cas?: number; flags?: number } = {},
+  ): Promise<boolean> {
     await this.beforeSet?.(key, value);
     return super.set(key, value, options);
   }

@@ -25,7 +25,7 @@ describe("Consul KV layout", () => {
     expect(requestKey("web")).toBe("tagroll/requests/web");
     expect(tokenKey("tokens", JTI)).toBe(`tagroll/tokens/${JTI}`);
     expect(tokenKey("revoked", JTI)).toBe(`tagroll/revoked/${JTI}`);
-    expect(deliveryKey("dockerhub", "d1")).toMatch(/^tagroll\/deliveries\/[0-9a-f]{64}$/);
+    expect(deliveryKey("web", "dockerhub", "d1")).toMatch(/^tagroll\/deliveries\/web\/[0-9a-f]{64}$/);
     expect(folderPrefix("deliveries")).toBe("tagroll/deliveries/");
   });
 
@@ -41,6 +41,7 @@ describe("Consul KV layout", () => {
   it("refuses names that would address another record", () => {
     expect(() => historyKey("web/../db")).toThrow(ValidationError);
     expect(() => tokenKey("tokens", "../leader")).toThrow(ValidationError);
-    expect(deliveryKey("a", "bc")).not.toBe(deliveryKey("ab", "c"));
+    expect(() => deliveryKey("web/../db", "ghcr", "d1")).toThrow(ValidationError);
+    expect(deliveryKey("web", "a", "bc")).not.toBe(deliveryKey("web", "ab", "c"));
   });
 });
