@@ -15,7 +15,7 @@ import { getJson, nomadNodeReady, waitUntil } from "./agent-ready.js";
 import { consulDevArgs, nomadDevConfig } from "./dev-agent-configs.js";
 import { freePorts } from "./free-port.js";
 import { killProcessesUnder, stopAllJobs, unmountUnder } from "./nomad-leftovers.js";
-import { processId, removeRunRecord, writeRunRecord, type ProcessId } from "./run-records.js";
+import { agentIds, processId, removeRunRecord, writeRunRecord } from "./run-records.js";
 
 /**
  * Set to the cluster's dir in both agents' environment, which every process they start inherits:
@@ -89,11 +89,7 @@ export async function startDevCluster(options: DevClusterOptions): Promise<DevCl
   let recordFile: string | undefined;
   const record = async () => {
     if (options.stateDir === undefined || owner === undefined) return;
-    const agents: Array<ProcessId & { name: string }> = [];
-    for (const agent of started) {
-      const id = agent.pid === undefined ? undefined : await processId(agent.pid);
-      if (id) agents.push({ name: agent.name, ...id });
-    }
+    const agents = await agentIds(started);
     const removeDir = !options.keepLogs && !options.dir;
     recordFile = await writeRunRecord(options.stateDir, { owner, dir, nomadData, removeDir, agents });
   };

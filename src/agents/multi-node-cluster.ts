@@ -4,10 +4,11 @@ import { join } from "node:path";
 import { AgentProcess } from "./agent-process.js";
 import { getJson, waitUntil } from "./agent-ready.js";
 import { consulDevArgs } from "./dev-agent-configs.js";
-import type { DevCluster } from "./dev-cluster.js";
+import { CLUSTER_MARKER, type DevCluster } from "./dev-cluster.js";
 import { freePorts } from "./free-port.js";
 import { consulClientArgs, nomadClientConfig, nomadServerConfig } from "./multi-node-configs.js";
 import { killProcessesUnder, stopAllJobs, unmountUnder } from "./nomad-leftovers.js";
+import { agentIds, processId, removeRunRecord, writeRunRecord } from "./run-records.js";
 
 export interface MultiNodeClusterOptions {
   consulBin: string;
@@ -18,6 +19,8 @@ export interface MultiNodeClusterOptions {
   keepLogs?: boolean;
   readyTimeoutMs?: number;
   progress?: (line: string) => void;
+  /** Records the running agents here until `stop()`, as dev-cluster.ts does (run-records.ts). */
+  stateDir?: string;
 }
 
 /** One client machine of the cluster: a Consul client agent and a Nomad client on one address. */
@@ -80,16 +83,31 @@ export async function startMultiNodeCluster(options: MultiNodeClusterOptions): P
   const nomadLog = join(dir, "nomad-server.log");
   const nodes: ClusterNode[] = [];
 
+  const owner = await processId(process.pid);
+  let recordFile: string | undefined;
+  /** Every agent started so far, for the next run to stop should this process be killed. */
+  const record = async () => {
+    if (options.stateDir === undefined || owner === undefined) return;
+    const agents = await agentIds(started);
+    // Every data dir is below `dir`, which a leftover sweep removes whole.
+    const removeDir = true;
+    recordFile = await writeRunRecord(options.stateDir, { owner, dir, nomadData: dir, removeDir, agents });
+  };
+
   const stop = async () => {
     if (started.length > 2) await stopAllJobs(nomadAddr, 20_000);
     for (const agent of [...started].reverse()) await agent.stop();
+    // The agents' own helpers (nomad logmon) name the cluster only in their environment.
+    await killProcessesUnder(dir);
     for (const data of dataDirs) {
       await killProcessesUnder(data);
       await unmountUnder(data);
       await rm(data, { recursive: true, force: true });
     }
     if (!options.keepLogs && !options.dir) await rm(dir, { recursive: true, force: true });
+    if (recordFile !== undefined) await removeRunRecord(recordFile);
   };
+  const marker = { [CLUSTER_MARKER]: dir };
 
   try {
     progress(`starting the consul server on ${consulAddr}`);
@@ -106,8 +124,10 @@ export async function startMultiNodeCluster(options: MultiNodeClusterOptions): P
       options.consulBin,
       consulDevArgs(serverPorts, [], "consul-server"),
       consulLog,
+      marker,
     );
     started.push(consul);
+    await record();
     await waitUntil(consul, timeout, async () => (await getJson(`${consulAddr}/v1/status/leader`)) !== "");
 
     const serverData = join(dir, "nomad-server-data");
@@ -120,13 +140,26 @@ export async function startMultiNodeCluster(options: MultiNodeClusterOptions): P
       options.nomadBin,
       ["agent", "-config", serverConfig],
       nomadLog,
+      marker,
     );
     started.push(nomad);
+    await record();
     await waitUntil(nomad, timeout, async () => (await getJson(`${nomadAddr}/v1/status/leader`)) !== "");
 
     for (let i = 1; i <= count; i++) {
-      const node = await startNode(i, { options, dir, cLan, nRpc, started, dataDirs, progress, timeout });
+      const node = await startNode(i, {
+        options,
+        dir,
+        cLan,
+        nRpc,
+        started,
+        dataDirs,
+        progress,
+        timeout,
+        marker,
+      });
       nodes.push(node);
+      await record();
     }
     await Promise.all(
       nodes.map(async (node, i) => {
@@ -158,6 +191,8 @@ interface NodeContext {
   dataDirs: string[];
   progress: (line: string) => void;
   timeout: number;
+  /** CLUSTER_MARKER for the agents' environment. */
+  marker: Record<string, string>;
 }
 
 async function startNode(index: number, ctx: NodeContext): Promise<ClusterNode> {
@@ -185,6 +220,7 @@ async function startNode(index: number, ctx: NodeContext): Promise<ClusterNode> 
       join: `127.0.0.1:${ctx.cLan}`,
     }),
     consulLog,
+    ctx.marker,
   );
   ctx.started.push(consul);
   // Nomad fingerprints its Consul agent at start and only every 15 s after a miss; a node
@@ -210,6 +246,7 @@ async function startNode(index: number, ctx: NodeContext): Promise<ClusterNode> 
     ctx.options.nomadBin,
     ["agent", "-config", config],
     nomadLog,
+    ctx.marker,
   );
   ctx.started.push(nomad);
 

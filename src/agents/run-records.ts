@@ -121,3 +121,15 @@ async function readRecord(file: string): Promise<RunRecord | undefined> {
     return undefined;
   }
 }
+
+/** The running ones among `agents`, as a record lists them. */
+export async function agentIds(
+  agents: ReadonlyArray<{ name: string; pid: number | undefined }>,
+): Promise<Array<ProcessId & { name: string }>> {
+  const ids: Array<ProcessId & { name: string }> = [];
+  for (const agent of agents) {
+    const id = agent.pid === undefined ? undefined : await processId(agent.pid);
+    if (id) ids.push({ name: agent.name, ...id });
+  }
+  return ids;
+}

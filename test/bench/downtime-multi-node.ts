@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { startMultiNodeCluster } from "../../src/agents/multi-node-cluster.js";
 import { CONSUL_PIN, NOMAD_PIN } from "../../src/agents/pins.js";
 import { resolveBinary } from "../../src/agents/resolve-binary.js";
+import { runStateDir } from "../../src/agents/run-records.js";
 import type { BenchCluster } from "./bench-cluster.js";
 import { median, ms, type Benchmark } from "./bench-result.js";
 import {
@@ -51,6 +52,7 @@ export const downtimeMultiNodeBenchmark: Benchmark = {
       dir: artifacts,
       keepLogs: true,
       progress: say,
+      stateDir: runStateDir("bench"),
     });
     const bench: BenchCluster = {
       ...cluster,

@@ -1,5 +1,6 @@
 import type { Command } from "commander";
 import { startDevCluster, type DevCluster } from "../../agents/dev-cluster.js";
+import { startMultiNodeCluster, type MultiNodeCluster } from "../../agents/multi-node-cluster.js";
 import { CONSUL_PIN, NOMAD_PIN } from "../../agents/pins.js";
 import { resolveBinary } from "../../agents/resolve-binary.js";
 import { processId, runStateDir, stopLeftovers } from "../../agents/run-records.js";
@@ -29,11 +30,24 @@ export function registerDevCommand(program: Command): void {
     .description("run local Consul + Nomad, a 3-instance demo job and tagroll against them")
     .option("-p, --port <port>", "port for tagroll's webhooks and status page", "8080")
     .option("--log-level <level>", "tagroll's log level: fatal, error, warn, info, debug or trace", "warn")
+    .option(
+      "--nodes <n>",
+      "client nodes: 1 runs one dev agent of each; 2 or more run a Consul and a Nomad server plus, per node, " +
+        "a Consul client agent and a Nomad client on 127.0.0.2, 127.0.0.3, … (as a real cluster would)",
+      "1",
+    )
     .addHelpText(
       "after",
-      "\nExample:\n  $ tagroll dev\n  then paste the printed curl, or the printed export line and: tagroll status",
+      "\nExamples:\n  $ tagroll dev\n  then paste the printed curl, or the printed export line and: tagroll status\n" +
+        "  $ tagroll dev --nodes 3     the demo job spread over three client nodes",
     )
-    .action(async (options: { port: string; logLevel: string }) => {
+    .action(async (options: { port: string; logLevel: string; nodes: string }) => {
+      const nodes = Number(options.nodes);
+      if (!Number.isInteger(nodes) || nodes < 1 || nodes > 20) {
+        console.error(`tagroll dev: --nodes must be a whole number from 1 to 20, got ${options.nodes}`);
+        process.exitCode = 1;
+        return;
+      }
       const out = new DevOutput();
       const say = (line: string) => out.say(line);
       const stateDir = runStateDir("dev");
@@ -58,12 +72,9 @@ export function registerDevCommand(program: Command): void {
         if (stale > 0) say(`stopped ${stale} cluster(s) an earlier tagroll dev left running`);
         const consul = await resolveBinary(CONSUL_PIN, { progress: say });
         const nomad = await resolveBinary(NOMAD_PIN, { progress: say });
-        cluster = await startDevCluster({
-          consulBin: consul.path,
-          nomadBin: nomad.path,
-          progress: say,
-          stateDir,
-        });
+        const agents = { consulBin: consul.path, nomadBin: nomad.path, progress: say, stateDir };
+        cluster =
+          nodes === 1 ? await startDevCluster(agents) : await startMultiNodeCluster({ ...agents, nodes });
         await fetch(`${cluster.consulAddr}/v1/kv/configs/demo/IMAGE_TAG`, { method: "PUT", body: "v1" });
         await registerDemoJob(cluster.nomadAddr, {});
         say("demo job registered (3 allocations of deploy/demo/app.mjs serving IMAGE_TAG=v1)");
@@ -91,6 +102,7 @@ export function registerDevCommand(program: Command): void {
         });
         const hookUrl = `${runtime.url}/hooks/${token}`;
         say(`Consul ${cluster.consulAddr}   Nomad ${cluster.nomadAddr}   tagroll ${runtime.url}`);
+        if ("nodes" in cluster) say(nodesLine(cluster as MultiNodeCluster));
         const apiToken = (scopes: Array<"read" | "deploy">) =>
           createAdminToken(config.keys, config.activeKeyId, { subject: "dev", scopes, expiresIn: WEEK_S });
         const { token: readToken } = await apiToken(["read"]);
@@ -123,4 +135,10 @@ async function waitForPassing(
       throw new Error(`the demo job did not get ${count} healthy allocations in time`);
     await new Promise((r) => setTimeout(r, 500));
   }
+}
+
+/** `nodes: node-1 127.0.0.2 (Consul …, Nomad …), …`, for a multi-node dev cluster. */
+function nodesLine(cluster: MultiNodeCluster): string {
+  const nodes = cluster.nodes.map((n) => `${n.name} (Consul ${n.consulAddr}, Nomad ${n.nomadAddr})`);
+  return `client nodes: ${nodes.join(", ")}; tagroll talks to the servers' agents`;
 }
