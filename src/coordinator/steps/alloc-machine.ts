@@ -73,8 +73,18 @@ export async function walkAlloc(
     const step = await advance(walk);
     if ("outcome" in step) return step.outcome;
     await persist(walk.entry, step.next, step.error);
+    logStep(walk, step);
     walk.resuming = false;
   }
+}
+
+/** One info line per step an allocation enters: what an operator follows in `tagroll serve`'s log. */
+function logStep(walk: AllocWalk, step: { next: AllocStepState; error?: string }): void {
+  const { entry } = walk;
+  const fields: Record<string, unknown> = { allocId: entry.allocId, alloc: entry.name, value: walk.value };
+  if (step.error) fields["error"] = step.error;
+  if (step.next === "restarting" && entry.undrained) fields["undrained"] = entry.undrained;
+  walk.logger.info(fields, `allocation ${step.next}`);
 }
 
 /**
@@ -293,8 +303,18 @@ async function hold(walk: AllocWalk): Promise<AllocStep> {
   return { next: "pending" };
 }
 
-function fail(walk: AllocWalk, reason: string): AllocStep {
+/**
+ * The allocation failed its step. Services it had put into maintenance are taken out again first:
+ * its own (failing) checks keep an unhealthy instance out of rotation, while a maintenance flag
+ * left behind would hide it from every load balancer until someone noticed — also when the
+ * rollout is left `failed` without autoRevert.
+ */
+async function fail(walk: AllocWalk, reason: string): Promise<AllocStep> {
   walk.logger.warn({ allocId: walk.entry.allocId, reason }, "allocation failed its rollout step");
+  if (walk.entry.drained?.length) {
+    await walk.effects.undrain(walk.entry.drained);
+    delete walk.entry.drained;
+  }
   return { next: "failed", error: reason };
 }
 

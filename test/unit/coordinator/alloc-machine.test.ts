@@ -13,6 +13,7 @@ import type { RenderOutcome } from "../../../src/coordinator/steps/wait-rendered
 import type { RunningOutcome } from "../../../src/coordinator/steps/wait-running.js";
 import type { DrainPlan } from "../../../src/nomad/drain-method.js";
 import type { NomadAllocation } from "../../../src/nomad/nomad-api.js";
+import { capturingLogger } from "../../helpers/tagroll.js";
 import { silentLogger } from "./fakes/harness.js";
 import { allocEntry } from "./fakes/records.js";
 
@@ -341,6 +342,15 @@ describe("advance: a state this walk entered", () => {
     expect(w.walk.entry.undrained).toBeUndefined();
   });
 
+  it("takes a failed allocation out of maintenance, so nothing stays hidden after a failed rollout", async () => {
+    const w = walkOf(entry("health", true, { drained: ["s1"] }), false, {
+      health: { kind: "failed", reason: "check failing" },
+    });
+    expect(await advance(w.walk)).toEqual({ next: "failed", error: "check failing" });
+    expect(w.calls.at(-1)).toBe("undrain s1");
+    expect(w.walk.entry.drained).toBeUndefined();
+  });
+
   it("takes a drained allocation back into rotation when it is healthy", async () => {
     const w = walkOf(entry("health", true, { drained: ["s1"] }), false);
     expect(await advance(w.walk)).toEqual({ next: "healthy" });
@@ -468,6 +478,22 @@ describe("walkAlloc: advance, persist, repeat", () => {
     expect(run.outcome).toBe("healthy");
     expect(run.persisted).toEqual(["rendering", "draining", "restarting", "health", "healthy"]);
     expect(run.calls.filter((c) => c.startsWith("restart"))).toEqual(["restart all"]);
+  });
+
+  it("logs each step the allocation enters at info, with an undrained restart's reason", async () => {
+    const { log, lines } = capturingLogger();
+    const w = walkOf(entry("pending", false), true, { services: [] });
+    await walkAlloc({ ...w.walk, logger: log }, async (en, state) => void (en.state = state));
+    const steps = lines
+      .map((l) => JSON.parse(l) as { level: number; msg: string; undrained?: string })
+      .filter((l) => l.msg.startsWith("allocation ") && l.level === 30);
+    expect(steps.map((l) => l.msg)).toEqual([
+      "allocation rendering",
+      "allocation restarting",
+      "allocation health",
+      "allocation healthy",
+    ]);
+    expect(steps[1]?.undrained).toMatch(/no Consul service instance/);
   });
 
   it("resumes an allocation that was restarting when the leader died, without a second restart", async () => {
