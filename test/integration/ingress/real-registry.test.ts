@@ -86,6 +86,9 @@ describe("real registry notifications (docker-registry + skopeo)", () => {
 
     await push("1.1.0");
     await waitFor("KV to hold 1.1.0", async () => (await kvValue(KEY)) === "1.1.0", DELIVERY);
+    // The history entry is a second write after the tag's (the test sees KV, not the 202 the
+    // registry got), so it may land a moment later.
+    await waitFor("history to list 1.1.0", async () => (await history(SERVICE)).length === 2, DELIVERY);
     expect((await history(SERVICE)).map((e) => e.tag)).toEqual(["1.0.0", "1.1.0"]);
   });
 
