@@ -1,4 +1,5 @@
 /** Command lines and config files of the dev agents (dev-cluster.ts starts them). */
+import { freePorts } from "./free-port.js";
 
 export interface ConsulPorts {
   http: number;
@@ -7,6 +8,31 @@ export interface ConsulPorts {
   serfLan: number;
   serfWan: number;
   server: number;
+}
+
+/** The ports of a Consul server agent and a Nomad server on 127.0.0.1. */
+export interface ServerPorts {
+  consul: ConsulPorts;
+  nomad: { http: number; rpc: number; serf: number };
+}
+
+/** Nine free loopback ports, one per listener of a Consul server agent and a Nomad server. */
+export async function freeServerPorts(): Promise<ServerPorts> {
+  const [http, dns, grpc, serfLan, serfWan, server, nHttp, nRpc, nSerf] = (await freePorts(9)) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
+  return {
+    consul: { http, dns, grpc, serfLan, serfWan, server },
+    nomad: { http: nHttp, rpc: nRpc, serf: nSerf },
+  };
 }
 
 /** `consul agent -dev` on loopback only; `extraHcl` adds blocks (the ACL mode's). */

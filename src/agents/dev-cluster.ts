@@ -12,8 +12,7 @@ import {
 } from "./acl-bootstrap.js";
 import { AgentProcess } from "./agent-process.js";
 import { getJson, nomadNodeReady, waitUntil } from "./agent-ready.js";
-import { consulDevArgs, nomadDevConfig } from "./dev-agent-configs.js";
-import { freePorts } from "./free-port.js";
+import { consulDevArgs, freeServerPorts, nomadDevConfig } from "./dev-agent-configs.js";
 import { killProcessesUnder, stopAllJobs, unmountUnder } from "./nomad-leftovers.js";
 import { agentIds, processId, removeRunRecord, writeRunRecord } from "./run-records.js";
 
@@ -67,17 +66,9 @@ export async function startDevCluster(options: DevClusterOptions): Promise<DevCl
   await mkdir(dir, { recursive: true });
   const progress = options.progress ?? (() => {});
   const timeout = options.readyTimeoutMs ?? 60_000;
-  const [cHttp, cDns, cGrpc, cLan, cWan, cServer, nHttp, nRpc, nSerf] = (await freePorts(9)) as [
-    number,
-    number,
-    number,
-    number,
-    number,
-    number,
-    number,
-    number,
-    number,
-  ];
+  const { consul: consulPorts, nomad: nomadPorts } = await freeServerPorts();
+  const { http: cHttp, dns: cDns, grpc: cGrpc } = consulPorts;
+  const { http: nHttp, rpc: nRpc, serf: nSerf } = nomadPorts;
   const consulAddr = `http://127.0.0.1:${cHttp}`;
   const nomadAddr = `http://127.0.0.1:${nHttp}`;
   const consulLog = join(dir, "consul.log");
@@ -108,13 +99,12 @@ export async function startDevCluster(options: DevClusterOptions): Promise<DevCl
 
   try {
     progress(`starting consul on ${consulAddr}${tokens ? " (ACLs on)" : ""}`);
-    const ports = { http: cHttp, dns: cDns, grpc: cGrpc, serfLan: cLan, serfWan: cWan, server: cServer };
     const aclHcl = tokens ? [consulAclHcl(tokens.consulManagementToken)] : [];
     const marker = { [CLUSTER_MARKER]: dir };
     const consul = AgentProcess.start(
       "consul",
       options.consulBin,
-      consulDevArgs(ports, aclHcl),
+      consulDevArgs(consulPorts, aclHcl),
       consulLog,
       marker,
     );

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { AgentProcess } from "./agent-process.js";
 import { getJson, waitUntil } from "./agent-ready.js";
-import { consulDevArgs } from "./dev-agent-configs.js";
+import { consulDevArgs, freeServerPorts } from "./dev-agent-configs.js";
 import { CLUSTER_MARKER, type DevCluster } from "./dev-cluster.js";
 import { freePorts } from "./free-port.js";
 import { consulClientArgs, nomadClientConfig, nomadServerConfig } from "./multi-node-configs.js";
@@ -66,17 +66,9 @@ export async function startMultiNodeCluster(options: MultiNodeClusterOptions): P
   const started: AgentProcess[] = [];
   const dataDirs: string[] = [];
 
-  const [cHttp, cDns, cGrpc, cLan, cWan, cServer, nHttp, nRpc, nSerf] = (await freePorts(9)) as [
-    number,
-    number,
-    number,
-    number,
-    number,
-    number,
-    number,
-    number,
-    number,
-  ];
+  const { consul: consulPorts, nomad: nomadPorts } = await freeServerPorts();
+  const { http: cHttp, dns: cDns, serfLan: cLan } = consulPorts;
+  const { http: nHttp, rpc: nRpc, serf: nSerf } = nomadPorts;
   const consulAddr = `http://127.0.0.1:${cHttp}`;
   const nomadAddr = `http://127.0.0.1:${nHttp}`;
   const consulLog = join(dir, "consul-server.log");
@@ -111,18 +103,10 @@ export async function startMultiNodeCluster(options: MultiNodeClusterOptions): P
 
   try {
     progress(`starting the consul server on ${consulAddr}`);
-    const serverPorts = {
-      http: cHttp,
-      dns: cDns,
-      grpc: cGrpc,
-      serfLan: cLan,
-      serfWan: cWan,
-      server: cServer,
-    };
     const consul = AgentProcess.start(
       "consul-server",
       options.consulBin,
-      consulDevArgs(serverPorts, [], "consul-server"),
+      consulDevArgs(consulPorts, [], "consul-server"),
       consulLog,
       marker,
     );
