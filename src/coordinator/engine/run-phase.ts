@@ -1,3 +1,4 @@
+import { isNodeUnreachable } from "../../nomad/node-unreachable.js";
 import type { ServiceConfig } from "../../config/types.js";
 import { newWalk, type AllocTurn } from "../steps/index.js";
 import { isInFlight, walkAlloc, type AllocOutcome } from "../steps/index.js";
@@ -104,6 +105,16 @@ async function runBatch(
  * unhealthy one would — so the rollout reverts instead of looping. Losing leadership does not.
  */
 async function unexpected(turn: AllocTurn, entry: AllocProgress, err: unknown): Promise<AllocOutcome> {
+  if (!(err instanceof LeadershipLostError) && !turn.signal.aborted && isNodeUnreachable(err)) {
+    // Its node is lost or cut off: failing the rollout for it would revert every other allocation.
+    // It leaves the plan like an allocation Nomad stopped; a replacement starts on the new value,
+    // and if the node comes back on the old one, the reconcile sweep reports it as drift.
+    turn.logger.warn(
+      { err, allocId: entry.allocId },
+      "the allocation's node cannot be reached; leaving it out",
+    );
+    return "gone";
+  }
   if (err instanceof LeadershipLostError || turn.signal.aborted) throw err;
   turn.logger.error({ err, allocId: entry.allocId }, "unexpected error in a rollout step");
   await turn.persist(entry, "failed", err instanceof Error ? err.message : String(err));
