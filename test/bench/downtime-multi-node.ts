@@ -1,15 +1,11 @@
-import { mkdir } from "node:fs/promises";
-import { join } from "node:path";
-import { startMultiNodeCluster } from "../../src/agents/multi-node-cluster.js";
-import { CONSUL_PIN, NOMAD_PIN } from "../../src/agents/pins.js";
-import { resolveBinary } from "../../src/agents/resolve-binary.js";
-import { runStateDir } from "../../src/agents/run-records.js";
-import type { BenchCluster } from "./bench-cluster.js";
-import { median, ms, type Benchmark } from "./bench-result.js";
+import { withBenchCluster } from "./bench-cluster.js";
+import type { Benchmark } from "./bench-result.js";
 import {
   COUNT,
+  downtimeCells,
   RATE,
   runDowntimeVariant,
+  splitTrials,
   type DowntimeOptions,
   type DowntimeRun,
   type DowntimeVariant,
@@ -40,64 +36,37 @@ const NODES = 2;
 export const downtimeMultiNodeBenchmark: Benchmark = {
   id: "downtime-multinode",
   title: "1b. Downtime during a rollout, multi-node cluster",
-  run: async ({ say }) => {
-    const consul = await resolveBinary(CONSUL_PIN, { progress: say });
-    const nomad = await resolveBinary(NOMAD_PIN, { progress: say });
-    const artifacts = join(process.cwd(), "test-artifacts", "bench", `downtime-multinode-${Date.now()}`);
-    await mkdir(artifacts, { recursive: true });
-    const cluster = await startMultiNodeCluster({
-      consulBin: consul.path,
-      nomadBin: nomad.path,
-      nodes: NODES,
-      dir: artifacts,
-      keepLogs: true,
-      progress: say,
-      stateDir: runStateDir("bench"),
-    });
-    const bench: BenchCluster = {
-      ...cluster,
-      consulBin: consul.path,
-      nomadBin: nomad.path,
-      consulVersion: consul.version,
-      nomadVersion: nomad.version,
-      artifacts,
-    };
-    try {
-      const runs = new Map<string, Array<DowntimeRun | Error>>();
-      // Trials outermost, so every row sees the machine's noise alike.
-      for (let trial = 1; trial <= TRIALS; trial++) {
-        for (const [load, loadLabel] of LOADS) {
-          for (const [method] of METHODS) {
-            const result = await runDowntimeVariant(bench, method, 0, trial, say, load).catch(
-              (err: Error) => err,
-            );
-            const key = `${loadLabel}/${method}`;
-            runs.set(key, [...(runs.get(key) ?? []), result]);
+  run: async ({ say }) =>
+    withBenchCluster(
+      "downtime-multinode",
+      say,
+      async (bench) => {
+        const runs = new Map<string, Array<DowntimeRun | Error>>();
+        // Trials outermost, so every row sees the machine's noise alike.
+        for (let trial = 1; trial <= TRIALS; trial++) {
+          for (const [load, loadLabel] of LOADS) {
+            for (const [method] of METHODS) {
+              const result = await runDowntimeVariant(bench, method, 0, trial, say, load).catch(
+                (err: Error) => err,
+              );
+              const key = `${loadLabel}/${method}`;
+              runs.set(key, [...(runs.get(key) ?? []), result]);
+            }
           }
         }
-      }
-      const rows: string[][] = [];
-      const problems: string[] = [];
-      for (const [, loadLabel] of LOADS) {
-        for (const [method, label] of METHODS) {
-          const all = runs.get(`${loadLabel}/${method}`) ?? [];
-          for (const err of all.filter((r): r is Error => r instanceof Error)) {
-            problems.push(`- ${label}, ${loadLabel}: a trial did not complete — ${err.message}`);
+        const rows: string[][] = [];
+        const problems: string[] = [];
+        for (const [, loadLabel] of LOADS) {
+          for (const [method, label] of METHODS) {
+            const trials = splitTrials(runs.get(`${loadLabel}/${method}`) ?? [], `${label}, ${loadLabel}`);
+            problems.push(...trials.problems);
+            rows.push([label, loadLabel, ...downtimeCells(trials.runs)]);
           }
-          rows.push(
-            row(
-              label,
-              loadLabel,
-              all.filter((r): r is DowntimeRun => !(r instanceof Error)),
-            ),
-          );
         }
-      }
-      return { table: { headers: HEADERS, rows }, notes: [...(await notes()), ...problems] };
-    } finally {
-      await cluster.stop();
-    }
-  },
+        return { table: { headers: HEADERS, rows }, notes: [...(await notes()), ...problems] };
+      },
+      { nodes: NODES },
+    ),
 };
 
 const HEADERS = [
@@ -109,21 +78,6 @@ const HEADERS = [
   "rollout (ms), median",
   "errors seen",
 ];
-
-function row(label: string, load: string, runs: DowntimeRun[]): string[] {
-  if (runs.length === 0) return [label, load, "did not run", "–", "–", "–", "–"];
-  const failed = runs.reduce((n, r) => n + r.load.failed, 0);
-  const total = runs.reduce((n, r) => n + r.load.total, 0);
-  return [
-    label,
-    load,
-    runs.map((r) => r.load.failed).join(", "),
-    `${failed} / ${total} (${((100 * failed) / total).toFixed(2)} %)`,
-    ms(Math.max(...runs.map((r) => r.load.longestErrorWindowMs))),
-    ms(median(runs.map((r) => r.rolloutMs))),
-    [...new Set(runs.flatMap((r) => r.load.errors))].join(", ") || "–",
-  ];
-}
 
 async function notes(): Promise<string[]> {
   return [

@@ -1,6 +1,7 @@
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { AgentClient } from "./agent-client.js";
+import { median, ms } from "./bench-result.js";
 import type { BenchCluster } from "./bench-cluster.js";
 import { startTagrollFor, type BenchTagroll } from "./bench-tagroll.js";
 import { startHaproxy } from "./haproxy.js";
@@ -112,4 +113,34 @@ async function nomadJobRestart(cluster: BenchCluster, job: string): Promise<void
       throw new Error(`nomad ${args.join(" ")} failed: ${said || err.message}`);
     },
   );
+}
+
+/**
+ * The result columns every downtime table shares: failed per trial, failed / total, longest
+ * error window, median rollout, errors seen ("did not run" when no trial completed).
+ */
+export function downtimeCells(runs: DowntimeRun[]): string[] {
+  if (runs.length === 0) return ["did not run", "–", "–", "–", "–"];
+  const failed = runs.reduce((n, r) => n + r.load.failed, 0);
+  const total = runs.reduce((n, r) => n + r.load.total, 0);
+  return [
+    runs.map((r) => r.load.failed).join(", "),
+    `${failed} / ${total} (${((100 * failed) / total).toFixed(2)} %)`,
+    ms(Math.max(...runs.map((r) => r.load.longestErrorWindowMs))),
+    ms(median(runs.map((r) => r.rolloutMs))),
+    [...new Set(runs.flatMap((r) => r.load.errors))].join(", ") || "–",
+  ];
+}
+
+/** The completed trials of a row, and a problem line for each that did not complete. */
+export function splitTrials(
+  all: Array<DowntimeRun | Error>,
+  what: string,
+): { runs: DowntimeRun[]; problems: string[] } {
+  return {
+    runs: all.filter((r): r is DowntimeRun => !(r instanceof Error)),
+    problems: all
+      .filter((r): r is Error => r instanceof Error)
+      .map((err) => `- ${what}: a trial did not complete — ${err.message}`),
+  };
 }

@@ -1,9 +1,11 @@
 import { withBenchCluster } from "./bench-cluster.js";
-import { median, ms, type Benchmark, type BenchResult } from "./bench-result.js";
+import type { Benchmark, BenchResult } from "./bench-result.js";
 import {
   COUNT,
+  downtimeCells,
   RATE,
   runDowntimeVariant,
+  splitTrials,
   type DowntimeRun,
   type DowntimeVariant,
 } from "./downtime-variant.js";
@@ -43,19 +45,12 @@ export const downtimeBenchmark: Benchmark = {
       const problems: string[] = [];
       for (const startupDelayMs of STARTUP_DELAYS) {
         for (const [variant, label] of VARIANTS) {
-          const all = runs.get(`${variant}/${startupDelayMs}`) ?? [];
-          for (const err of all.filter((r): r is Error => r instanceof Error)) {
-            problems.push(
-              `- ${label}, start-up ${startupDelayMs} ms: a trial did not complete — ${err.message}`,
-            );
-          }
-          rows.push(
-            row(
-              label,
-              startupDelayMs,
-              all.filter((r): r is DowntimeRun => !(r instanceof Error)),
-            ),
+          const trials = splitTrials(
+            runs.get(`${variant}/${startupDelayMs}`) ?? [],
+            `${label}, start-up ${startupDelayMs} ms`,
           );
+          problems.push(...trials.problems);
+          rows.push([label, `${startupDelayMs}`, ...downtimeCells(trials.runs)]);
         }
       }
       return { table: { headers: HEADERS, rows }, notes: [...(await notes()), ...problems] };
@@ -71,21 +66,6 @@ const HEADERS = [
   "rollout (ms), median",
   "errors seen",
 ];
-
-function row(label: string, startupDelayMs: number, runs: DowntimeRun[]): string[] {
-  if (runs.length === 0) return [label, `${startupDelayMs}`, "did not run", "–", "–", "–", "–"];
-  const failed = runs.reduce((n, r) => n + r.load.failed, 0);
-  const total = runs.reduce((n, r) => n + r.load.total, 0);
-  return [
-    label,
-    `${startupDelayMs}`,
-    runs.map((r) => r.load.failed).join(", "),
-    `${failed} / ${total} (${((100 * failed) / total).toFixed(2)} %)`,
-    ms(Math.max(...runs.map((r) => r.load.longestErrorWindowMs))),
-    ms(median(runs.map((r) => r.rolloutMs))),
-    [...new Set(runs.flatMap((r) => r.load.errors))].join(", ") || "–",
-  ];
-}
 
 async function notes(): Promise<string[]> {
   return [
