@@ -77,32 +77,63 @@ export interface NomadConfigParams {
   acl?: boolean;
 }
 
-export function nomadDevConfig(p: NomadConfigParams): string {
-  // Cloud fingerprinters probe 169.254.169.254 and stall start-up on a closed network.
+/**
+ * The head every Nomad agent config here starts with: name, data dir, addresses and ports.
+ * `advertise`: name the bind address as the advertised one too, which Nomad needs for a loopback
+ * address outside dev mode (it refuses to guess it).
+ */
+export function nomadAgentHead(p: {
+  name: string;
+  data: string;
+  address: string;
+  ports: { http: number; rpc: number; serf: number };
+  advertise: boolean;
+}): string {
+  const advertise = p.advertise
+    ? `advertise {\n  http = "${p.address}"\n  rpc  = "${p.address}"\n  serf = "${p.address}"\n}\n`
+    : "";
   return `
-name                 = "tagroll-dev"
-data_dir             = "${p.nomadData}"
-bind_addr            = "127.0.0.1"
+name                 = "${p.name}"
+data_dir             = "${p.data}"
+bind_addr            = "${p.address}"
 disable_update_check = true
-ports {
-  http = ${p.nHttp}
-  rpc  = ${p.nRpc}
-  serf = ${p.nSerf}
+${advertise}ports {
+  http = ${p.ports.http}
+  rpc  = ${p.ports.rpc}
+  serf = ${p.ports.serf}
 }
-consul {
+`;
+}
+
+/** Cloud fingerprinters probe 169.254.169.254 and stall start-up on a closed network. */
+export const FINGERPRINT_DENYLIST = `options = {
+    "fingerprint.denylist" = "env_aws,env_gce,env_azure,env_digitalocean"
+  }`;
+
+/** The demo job's driver (no Docker engine on our machines). */
+export const RAW_EXEC_PLUGIN = `plugin "raw_exec" {
+  config {
+    enabled = true
+  }
+}
+`;
+
+export function nomadDevConfig(p: NomadConfigParams): string {
+  const ports = { http: p.nHttp, rpc: p.nRpc, serf: p.nSerf };
+  const head = nomadAgentHead({
+    name: "tagroll-dev",
+    data: p.nomadData,
+    address: "127.0.0.1",
+    ports,
+    advertise: false,
+  });
+  return `${head}consul {
   address      = "127.0.0.1:${p.cHttp}"
   grpc_address = "127.0.0.1:${p.cGrpc}"
 }
 client {
   enabled = true
-  options = {
-    "fingerprint.denylist" = "env_aws,env_gce,env_azure,env_digitalocean"
-  }
+  ${FINGERPRINT_DENYLIST}
 }
-plugin "raw_exec" {
-  config {
-    enabled = true
-  }
-}
-${p.acl ? "acl {\n  enabled = true\n}\n" : ""}`;
+${RAW_EXEC_PLUGIN}${p.acl ? "acl {\n  enabled = true\n}\n" : ""}`;
 }

@@ -1,12 +1,9 @@
+import { FINGERPRINT_DENYLIST, nomadAgentHead, RAW_EXEC_PLUGIN } from "./dev-agent-configs.js";
+
 /**
  * Command lines and config files of the multi-node cluster's agents (multi-node-cluster.ts starts
  * them). The Consul server reuses the dev agent's command line (dev-agent-configs.ts).
  */
-
-const FINGERPRINT_DENYLIST = `options = {
-    # Cloud fingerprinters probe 169.254.169.254 and stall start-up on a closed network.
-    "fingerprint.denylist" = "env_aws,env_gce,env_azure,env_digitalocean"
-  }`;
 
 export interface ConsulClientParams {
   name: string;
@@ -58,23 +55,8 @@ export interface NomadServerParams {
 
 /** A single Nomad server on 127.0.0.1 that runs no tasks. */
 export function nomadServerConfig(p: NomadServerParams): string {
-  return `
-name                 = "nomad-server"
-data_dir             = "${p.data}"
-bind_addr            = "127.0.0.1"
-disable_update_check = true
-# A loopback bind address is not advertised unless named (Nomad refuses to guess it).
-advertise {
-  http = "127.0.0.1"
-  rpc  = "127.0.0.1"
-  serf = "127.0.0.1"
-}
-ports {
-  http = ${p.nHttp}
-  rpc  = ${p.nRpc}
-  serf = ${p.nSerf}
-}
-server {
+  const ports = { http: p.nHttp, rpc: p.nRpc, serf: p.nSerf };
+  return `${nomadAgentHead({ name: "nomad-server", data: p.data, address: "127.0.0.1", ports, advertise: true })}server {
   enabled          = true
   bootstrap_expect = 1
   # A lost node is marked down after its heartbeat TTL; keep that short on a test cluster.
@@ -109,22 +91,8 @@ export interface NomadClientParams {
  */
 export function nomadClientConfig(p: NomadClientParams): string {
   const low = 20000 + (p.index - 1) * 500;
-  return `
-name                 = "${p.name}"
-data_dir             = "${p.data}"
-bind_addr            = "${p.address}"
-disable_update_check = true
-advertise {
-  http = "${p.address}"
-  rpc  = "${p.address}"
-  serf = "${p.address}"
-}
-ports {
-  http = ${p.nHttp}
-  rpc  = ${p.nRpc}
-  serf = ${p.nSerf}
-}
-consul {
+  const ports = { http: p.nHttp, rpc: p.nRpc, serf: p.nSerf };
+  return `${nomadAgentHead({ name: p.name, data: p.data, address: p.address, ports, advertise: true })}consul {
   address = "${p.address}:${p.consulHttp}"
 }
 client {
@@ -140,10 +108,5 @@ client {
     consul_http_addr = "http://${p.address}:${p.consulHttp}"
   }
 }
-plugin "raw_exec" {
-  config {
-    enabled = true
-  }
-}
-`;
+${RAW_EXEC_PLUGIN}`;
 }
