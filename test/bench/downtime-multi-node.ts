@@ -3,6 +3,7 @@ import type { Benchmark } from "./bench-result.js";
 import {
   COUNT,
   downtimeCells,
+  RESULT_HEADERS,
   RATE,
   runDowntimeVariant,
   splitTrials,
@@ -69,15 +70,7 @@ export const downtimeMultiNodeBenchmark: Benchmark = {
     ),
 };
 
-const HEADERS = [
-  "method",
-  "load",
-  "failed, per trial",
-  "failed / total",
-  "longest error window (ms), max",
-  "rollout (ms), median",
-  "errors seen",
-];
+const HEADERS = ["method", "load", ...RESULT_HEADERS];
 
 async function notes(): Promise<string[]> {
   return [

@@ -115,6 +115,15 @@ async function nomadJobRestart(cluster: BenchCluster, job: string): Promise<void
   );
 }
 
+/** Titles of the columns downtimeCells fills. */
+export const RESULT_HEADERS = [
+  "failed, per trial",
+  "failed / total",
+  "longest error window (ms), max",
+  "rollout (ms), median",
+  "errors seen",
+];
+
 /**
  * The result columns every downtime table shares: failed per trial, failed / total, longest
  * error window, median rollout, errors seen ("did not run" when no trial completed).

@@ -3,6 +3,7 @@ import type { Benchmark, BenchResult } from "./bench-result.js";
 import {
   COUNT,
   downtimeCells,
+  RESULT_HEADERS,
   RATE,
   runDowntimeVariant,
   splitTrials,
@@ -57,15 +58,7 @@ export const downtimeBenchmark: Benchmark = {
     }),
 };
 
-const HEADERS = [
-  "variant",
-  "app start-up (ms)",
-  "failed, per trial",
-  "failed / total",
-  "longest error window (ms), max",
-  "rollout (ms), median",
-  "errors seen",
-];
+const HEADERS = ["variant", "app start-up (ms)", ...RESULT_HEADERS];
 
 async function notes(): Promise<string[]> {
   return [
