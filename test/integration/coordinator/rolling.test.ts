@@ -91,6 +91,7 @@ describe("coordinator on real Consul and Nomad: rolling", () => {
     await waitForHealthyAllocs(name, 3);
     const traffic = startTraffic(name);
     const sampler = sampleUnhealthy(name);
+    const writtenAt = Date.now();
     await kvPut(`configs/${name}/IMAGE_TAG`, "v2");
     await waitFor(
       "every allocation to serve v2",
@@ -108,7 +109,11 @@ describe("coordinator on real Consul and Nomad: rolling", () => {
       `[measure] change_mode=restart: client ${seen.ok} ok, ${seen.failed} failed; max unhealthy ${unhealthy.max} of 3`,
     );
     // How many overlap depends on Nomad's random splay; what matters is the measured line above.
-    for (const a of await runningAllocs(name)) expect(a.TaskStates?.app?.Restarts).toBeGreaterThanOrEqual(1);
+    // Every instance was restarted by Nomad: its process started after the write. (The stubs'
+    // Restarts counter can lag the client, and did once on a loaded machine.)
+    for (const a of await runningAllocs(name)) {
+      expect(Date.parse((await callAlloc(a.ID)).startedAt)).toBeGreaterThan(writtenAt - 1_000);
+    }
   });
 
   it("2 + 8: the job's update block is honoured (max_parallel 2, count 4 → two batches of two), found by meta opt-in", async () => {
