@@ -1,7 +1,7 @@
 import type { IncomingMessage } from "node:http";
 import Consul from "consul";
 import type { ConsulConfig } from "../config/types.js";
-import type { KvEntry, KvListResult, KvStore, SessionOptions } from "./kv-store.js";
+import type { KvEntry, KvListResult, KvStore, KvTxnOp, KvTxnResult, SessionOptions } from "./kv-store.js";
 import { ConsulConnection, ResponseContext, type ConsulConnectionOptions } from "./consul-connection.js";
 import type { ConsulKvItem, ConsulRaw, WithResponse } from "./consul-raw.js";
 
@@ -81,6 +81,11 @@ export class ConsulKvStore implements KvStore {
     const cas = options.cas === undefined ? {} : { cas: options.cas };
     const recurse = options.recurse ? { recurse: true } : {};
     return (await this.conn.call(`kv.delete ${key}`, (c) => c.kv.del({ key, ...cas, ...recurse }))) === true;
+  }
+
+  /** One `/v1/txn` round trip (src/kv/consul-txn-client.ts). */
+  async txn(ops: KvTxnOp[]): Promise<KvTxnResult> {
+    return this.conn.txn().txn(ops);
   }
 
   async createSession(options: SessionOptions): Promise<string> {
