@@ -71,7 +71,8 @@ export async function startBenchTagroll(o: BenchTagrollOptions): Promise<BenchTa
   const restarts: RestartCall[] = [];
   const log = createLogger({
     level: "info",
-    destination: pino.destination({ dest: o.logFile, mkdir: true }),
+    // Asynchronous, as `tagroll serve` writes its log (src/core/logger.ts).
+    destination: pino.destination({ dest: o.logFile, mkdir: true, sync: false }),
   });
   const runtime = await startRuntime({
     config,
