@@ -64,8 +64,10 @@ export interface SigningKey {
 export interface CoordinatorConfig {
   /** Run leader election and rollouts in this process (webhooks are served either way). */
   enabled: boolean;
-  /** node-cron expression for the reconcile sweep. */
+  /** node-cron expression for the reconcile sweep's ticks. */
   reconcileSchedule: string;
+  /** Services the sweep looks at per tick; it goes round them all, this many at a time. */
+  reconcileBatch: number;
   leaderKey: string;
   /** Consul session TTL, e.g. "15s". */
   sessionTtl: string;

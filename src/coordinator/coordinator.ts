@@ -65,6 +65,8 @@ export class Coordinator {
   private stopper: AbortController | undefined;
   private campaign: Promise<void> | undefined;
   private cronTask: { stop(): void } | undefined;
+  /** Where the next reconcile tick starts in `services`. */
+  private sweepCursor = 0;
   private term: Term | undefined;
 
   constructor(private readonly o: CoordinatorOptions) {
@@ -107,13 +109,25 @@ export class Coordinator {
     return this.election.isLeader();
   }
 
-  /** One reconcile sweep; undefined when this instance does not lead. */
-  async reconcile(): Promise<ReconcileReport | undefined> {
+  /**
+   * One tick of the reconcile sweep: the next `coordinator.reconcileBatch` services in turn (all
+   * of them with `all`), so its cost per tick stays the same however many services there are;
+   * changes themselves arrive through the KV watch. Delivery records are expired once per round.
+   * Undefined when this instance does not lead.
+   */
+  async reconcile(options: { all?: boolean } = {}): Promise<ReconcileReport | undefined> {
     const term = this.term;
     if (!term) return undefined;
     const { config, kv, nomad, logger, deliveries } = this.o;
+    const start = this.sweepCursor % Math.max(1, this.services.length);
+    const services = options.all
+      ? [...this.services.slice(start), ...this.services.slice(0, start)]
+      : this.services.slice(start, start + config.coordinator.reconcileBatch);
+    this.sweepCursor = options.all ? start : start + services.length;
+    const roundDone = options.all || this.sweepCursor >= this.services.length;
+    if (this.sweepCursor >= this.services.length) this.sweepCursor = 0;
     return reconcileOnce({
-      services: this.services,
+      services,
       runners: term.runners,
       loadRecord: term.loadRecord,
       kv,
@@ -123,7 +137,7 @@ export class Coordinator {
       observers: this.o.observers ?? [],
       nomadDefaults: nomadDefaults(config),
       deliveryTtlMs: config.coordinator.deliveryTtlMs,
-      ...(deliveries ? { deliveries } : {}),
+      ...(deliveries && roundDone ? { deliveries } : {}),
     });
   }
 
