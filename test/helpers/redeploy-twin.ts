@@ -8,7 +8,7 @@ const DEPLOY = fileURLToPath(new URL("../../deploy/", import.meta.url));
 const FASTER: Array<[RegExp, string]> = [
   [/min_healthy_time\s*=\s*"[^"]*"/, 'min_healthy_time  = "2s"'],
   [/healthy_deadline\s*=\s*"[^"]*"/, 'healthy_deadline  = "20s"'],
-  [/progress_deadline\s*=\s*"[^"]*"/, 'progress_deadline = "2m"'],
+  [/progress_deadline\s*=\s*"[^"]*"/, 'progress_deadline = "30s"'],
   [/interval\s*=\s*"[^"]*"/, 'interval = "1s"'],
   [/timeout\s*=\s*"[^"]*"/, 'timeout  = "1s"'],
 ];
