@@ -5,7 +5,8 @@ import type { Finding } from "./finding.js";
 
 /**
  * What `tagroll check` says about one target job's convention (README, "Three ways a job takes
- * its tag"): which strategy the job needs, a warning when the service is configured with another
+ * its tag"): which strategy the job needs (an `info` line, left out for the default — a template
+ * with the restart strategy), a warning when the service is configured with another
  * one, and for a redeploy the two things Nomad's deployment relies on: an `update` block (without
  * one Nomad replaces every allocation at once, with no health gate and nothing to revert) and
  * health checks (without them "healthy" only means "running"). Pure.
@@ -18,7 +19,9 @@ export function lintConvention(service: ServiceConfig, job: NomadJob, convention
     configured.kind === "restart"
       ? c.kind === "template"
       : c.kind === configured.field.kind && c.name === configured.field.name;
-  for (const convention of conventions) {
+  // A template rolled out by restarts is the default contract: nothing worth a line.
+  const worthSaying = conventions.some((c) => c.kind !== "template") || configured.kind === "redeploy";
+  for (const convention of worthSaying ? conventions : []) {
     findings.push({
       level: "info",
       rule: "convention",
