@@ -39,3 +39,11 @@ export class BlockingRead<T> {
     }
   }
 }
+
+/** Resolves once `signal` aborts: raced with blocking reads, so losing leadership stops the wait at once. */
+export function aborted(signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) resolve();
+    else signal.addEventListener("abort", () => resolve(), { once: true });
+  });
+}

@@ -7,7 +7,7 @@ import type {
 import type { NomadScope } from "../../nomad/nomad-api.js";
 import { ensureLeading } from "../leader/index.js";
 import { retrying, type StepContext } from "../steps/index.js";
-import { BlockingRead } from "./blocking-read.js";
+import { aborted, BlockingRead } from "./blocking-read.js";
 import { decideDeployment, shortId } from "./deployment-decision.js";
 
 export type FollowOutcome =
@@ -78,6 +78,7 @@ export async function followDeployment(
     opts,
   );
   const promoted = new Set<string>();
+  const stop = aborted(ctx.signal);
   for (;;) {
     ensureLeading(ctx.signal);
     await hooks.progress(allocs.value);
@@ -108,7 +109,7 @@ export async function followDeployment(
       case "wait":
         break;
     }
-    await Promise.race([state.changed(), allocs.changed()]);
+    await Promise.race([state.changed(), allocs.changed(), stop]);
   }
 }
 
@@ -130,6 +131,7 @@ async function findDeployment(
     opts,
   );
   const until = ctx.clock.now() + t.timing.deploymentStartMs;
+  const stop = aborted(ctx.signal);
   for (;;) {
     ensureLeading(ctx.signal);
     const found = list.value.find((d) => d.JobVersion === job.Version);
@@ -139,7 +141,7 @@ async function findDeployment(
       ctx.logger.warn({ job: t.jobId, version: job.Version }, "Nomad created no deployment for the version");
       return undefined;
     }
-    await list.changed();
+    await Promise.race([list.changed(), stop]);
   }
 }
 

@@ -17,9 +17,16 @@ interface Record {
   id: string;
   status: string;
   value: string;
+  superseded: string[];
   error?: string;
   allocs: Array<{ allocId: string; state: string; restartedFor?: string }>;
-  redeploy?: Array<{ jobId: string; version?: number; done?: boolean; revertFrom?: number }>;
+  redeploy?: Array<{
+    jobId: string;
+    version?: number;
+    deploymentId?: string;
+    done?: boolean;
+    revertFrom?: number;
+  }>;
 }
 
 const META = "web-meta";
@@ -101,6 +108,25 @@ describe("redeploy strategy on a multi-node cluster", () => {
     await cluster?.stop();
   });
 
+  function startTagroll(logName: string): Promise<BenchTagroll> {
+    const service = (name: string, field: string) =>
+      `  - name: ${name}\n    image: acme/${name}\n    policy:\n      order: none\n    strategy:\n      redeploy: ${field}\n`;
+    return startBenchTagroll({
+      consulAddr: cluster.consulAddr,
+      nomadAddr: cluster.nomadAddr,
+      yaml: `services:\n${service(META, "meta.VERSION")}${service(CI, "variable.image_id")}`,
+      coordinator: true,
+      logFile: `${cluster.dir}/${logName}`,
+      wrapDeployApi: (api) =>
+        interleaving(
+          api,
+          () => interleave,
+          () => (interleave = undefined),
+          registers,
+        ),
+    });
+  }
+
   async function push(service: string, tag: string): Promise<void> {
     const { token } = await issueWebhookToken({
       keys: tagroll.config.keys,
@@ -168,6 +194,11 @@ describe("redeploy strategy on a multi-node cluster", () => {
     );
     expect(steps).toHaveLength(3);
     expect(result.redeploy?.[0]).toMatchObject({ jobId: META, done: true });
+    const metrics = await (await fetch(`${tagroll.runtime.url}/metrics`)).text();
+    expect(metrics).toMatch(/tagroll_rollouts_total\{service="web-meta",outcome="succeeded"\} 1\b/);
+    expect(metrics).toMatch(
+      /tagroll_alloc_rollout_duration_seconds_count\{service="web-meta",outcome="healthy"\} 3\b/,
+    );
     expect(report.errors).toEqual([]);
     expect(report.failed).toBe(0);
     expect(report.total).toBeGreaterThan(0);
@@ -232,6 +263,75 @@ describe("redeploy strategy on a multi-node cluster", () => {
     const meta = (await job(META)).Meta;
     expect(meta).toMatchObject({ OPERATOR_NOTE: "tuned by hand", VERSION: "1.0.3" });
     await client.waitForTag(META, 3, "1.0.3");
+  });
+
+  it("a newer value while a deployment runs supersedes it, with no request failing", async () => {
+    const haproxy = proxies.get(CI)!;
+    const load = startOpenLoopLoad(haproxy.url, 50);
+    await sleep(1_000);
+    await push(CI, "1.0.5");
+    await waitFor(
+      "the deployment of 1.0.5 to start",
+      async () => {
+        const r = await record(CI);
+        return (
+          r.value === "1.0.5" &&
+          r.redeploy?.[0]?.version !== undefined &&
+          r.allocs.some((a) => a.restartedFor === "1.0.5")
+        );
+      },
+      { timeoutMs: 120_000, intervalMs: 100 },
+    );
+    await push(CI, "1.0.6");
+    const result = await ended(CI, "1.0.6");
+    await waitFor("HAProxy to see every instance again", async () => (await haproxy.upServers()) === 3, {
+      timeoutMs: 60_000,
+      intervalMs: 100,
+    });
+    await sleep(1_000);
+    const report = await load.stop();
+    console.log(`redeploy ${CI} 1.0.5 superseded by 1.0.6: ${report.failed}/${report.total} failed requests`);
+    expect(result).toMatchObject({ status: "succeeded", superseded: ["1.0.5"] });
+    const current = await job(CI);
+    const submission = await client.nomadJson<JobSubmission>(
+      `/v1/job/${CI}/submission?version=${current.Version}`,
+    );
+    expect(submission.VariableFlags).toEqual({ image_id: "1.0.6" });
+    await client.waitForTag(CI, 3, "1.0.6");
+    expect(report.errors).toEqual([]);
+    expect(report.failed).toBe(0);
+  });
+
+  it("a new leader resumes a redeploy without registering the job again for the same value", async () => {
+    registers.length = 0;
+    await push(META, "1.0.4");
+    await waitFor(
+      "the deployment of 1.0.4 to be under way",
+      async () => {
+        const r = await record(META);
+        return (
+          r.value === "1.0.4" &&
+          r.redeploy?.[0]?.deploymentId !== undefined &&
+          r.allocs.some((a) => a.restartedFor === "1.0.4")
+        );
+      },
+      { timeoutMs: 120_000, intervalMs: 100 },
+    );
+    // This instance goes away mid-deployment; another one takes over from the record.
+    await tagroll.close();
+    const left = await record(META);
+    expect(left.status).toBe("running");
+    tagroll = await startTagroll("tagroll-2.log");
+    const result = await ended(META, "1.0.4");
+    expect(result.status).toBe("succeeded");
+    expect(result.id).toBe(left.id);
+    expect(registers.filter((r) => r.jobId === META)).toEqual([{ jobId: META, outcome: "registered" }]);
+    const resumed = tagroll.events.find(
+      ({ event }) => event.type === "rollout-started" && event.rolloutId === left.id,
+    );
+    expect(resumed?.event).toMatchObject({ resumed: true });
+    expect((await job(META)).Meta?.["VERSION"]).toBe("1.0.4");
+    await client.waitForTag(META, 3, "1.0.4");
   });
 });
 
