@@ -7,7 +7,8 @@ import { templatesForKey } from "./lint-group.js";
  * - template: a template renders the service's key (strategy `restart`);
  * - meta: the image (or env) interpolates `${NOMAD_META_<KEY>}` / `${meta.<KEY>}` of a meta key
  *   the job sets (strategy `redeploy: meta.<KEY>`);
- * - variable: the submitted source's image interpolates `${var.<name>}` (`redeploy: variable.<name>`).
+ * - variable: the submitted source's image, or an env variable named like a tag (IMAGE_TAG,
+ *   VERSION), takes `${var.<name>}` (`redeploy: variable.<name>`).
  */
 export type Convention =
   { kind: "template" } | { kind: "meta"; name: string } | { kind: "variable"; name: string };
@@ -32,8 +33,9 @@ export function jobConventions(job: NomadJob, key: string, submittedSource?: str
       }
     }
   }
-  for (const match of (submittedSource ?? "").matchAll(IMAGE_VARIABLE))
-    add({ kind: "variable", name: match[1] as string });
+  for (const pattern of [IMAGE_VARIABLE, TAG_ENV_VARIABLE])
+    for (const match of (submittedSource ?? "").matchAll(pattern))
+      add({ kind: "variable", name: (match[1] ?? match[2]) as string });
   return [...found.values()];
 }
 
@@ -47,8 +49,14 @@ export function describeConvention(convention: Convention, key: string): string 
   return convention.kind === "meta" ? `job meta ${convention.name}` : `job variable ${convention.name}`;
 }
 
-/** `image = "…${var.image_id}…"` in HCL source. */
-const IMAGE_VARIABLE = /\bimage\s*=\s*"[^"\n]*\$\{\s*var\.([A-Za-z_][A-Za-z0-9_-]*)\s*\}/g;
+/** `image = "…${var.image_id}…"` (or `image = var.image`) in HCL source. */
+const IMAGE_VARIABLE = /\bimage\s*=\s*(?:"[^"\n]*\$\{\s*var\.([A-Za-z_][\w-]*)\s*\}|var\.([A-Za-z_][\w-]*))/g;
+/**
+ * An env variable named like a tag (`IMAGE_TAG = var.image_id`, `VERSION = "${var.v}"`): how a
+ * task without an image (exec, raw_exec, java) is handed its version.
+ */
+const TAG_ENV_VARIABLE =
+  /^\s*"?\w*(?:IMAGE|TAG|VERSION)\w*"?\s*=\s*(?:"[^"\n]*\$\{\s*var\.([A-Za-z_][\w-]*)\s*\}|var\.([A-Za-z_][\w-]*))/gim;
 const META_REFERENCE = /\$\{\s*(?:NOMAD_META_|meta\.)([A-Za-z0-9_-]+)\s*\}/g;
 
 /** Meta keys the task's image or env interpolate. */

@@ -6,6 +6,7 @@ import { loadConfig } from "../../config/load-config.js";
 import { createLogger } from "../../core/logger.js";
 import { HttpNomadApi } from "../../nomad/http-nomad-api.js";
 import { HttpNomadDeployApi } from "../../nomad/http-deploy-api.js";
+import { newestSubmission } from "../../nomad/newest-submission.js";
 import { configFlags, withConfigOptions } from "../config-options.js";
 import { EXIT, helpText } from "../exit-codes.js";
 import { formatCheck } from "../format-check.js";
@@ -43,7 +44,7 @@ export function registerCheckCommand(program: Command): void {
               consul,
               nomad,
               submitted: async (jobId, version, scope) =>
-                (await deployApi.jobSubmission(jobId, version, scope))?.Source,
+                (await newestSubmission(deployApi, jobId, version, scope))?.submission.Source,
               close: async () => (consul.close(), await nomad.close()),
             };
           },

@@ -3,15 +3,13 @@ import { ConflictError, NotFoundError, ValidationError } from "../../core/errors
 import type { Logger } from "../../core/logger.js";
 import type { JobJson, JobSubmission, NomadDeployApi } from "../../nomad/deploy-api.js";
 import { JobModifiedError } from "../../nomad/job-modified-error.js";
+import { newestSubmission } from "../../nomad/newest-submission.js";
 import type { NomadScope } from "../../nomad/nomad-api.js";
 import { carriesMeta, withMetaValue } from "./meta-value.js";
 import { variableValue, withVariable } from "./variable-value.js";
 
 /** Register attempts refused because the job changed (EnforceIndex) before tagroll gives up. */
 export const MAX_REGISTER_ATTEMPTS = 5;
-
-/** How far back a variable job's stored submission is looked for (a revert stores none). */
-const SUBMISSION_LOOKBACK = 20;
 
 export interface JobAccess {
   api: NomadDeployApi;
@@ -98,26 +96,20 @@ async function applied(
   return { job: { ...parsed, Namespace: job.Namespace }, submission: next };
 }
 
-/**
- * The submission of the current version, or of the newest version that has one: a revert
- * registers an older version again without storing its source.
- */
+/** The submission of the current version, or of the newest version that has one (newestSubmission). */
 async function latestSubmission(a: JobAccess, job: JobJson): Promise<JobSubmission> {
-  const oldest = Math.max(0, job.Version - SUBMISSION_LOOKBACK);
-  for (let version = job.Version; version >= oldest; version--) {
-    const submission = await a.api.jobSubmission(job.ID, version, a.scope);
-    if (!submission) continue;
-    if (version !== job.Version)
-      a.logger.info(
-        { job: job.ID, version },
-        "no submission stored with the current version; using an older one",
-      );
-    return submission;
-  }
-  throw new ValidationError(
-    `job ${job.ID} has no stored submission (Nomad keeps one from 1.6, for jobs run from HCL): ` +
-      `run it once with \`nomad job run -var ${a.field.name}=…\` so tagroll can change the variable`,
-  );
+  const found = await newestSubmission(a.api, job.ID, job.Version, a.scope);
+  if (!found)
+    throw new ValidationError(
+      `job ${job.ID} has no stored submission (Nomad keeps one from 1.6, for jobs run from HCL): ` +
+        `run it once with \`nomad job run -var ${a.field.name}=…\` so tagroll can change the variable`,
+    );
+  if (found.version !== job.Version)
+    a.logger.info(
+      { job: job.ID, version: found.version },
+      "no submission stored with the current version; using the newest one Nomad kept",
+    );
+  return found.submission;
 }
 
 /** The version a register made, found by the modify index Nomad answered with. */

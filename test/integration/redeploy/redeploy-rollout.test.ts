@@ -12,6 +12,9 @@ import { startOpenLoopLoad } from "../../bench/open-loop-load.js";
 import { sleep, waitFor } from "../../helpers/cluster.js";
 import { startTestCluster, waitForPassing } from "../../helpers/multi-node.js";
 import { redeployTwin } from "../../helpers/redeploy-twin.js";
+import { newSigningKeys } from "../../helpers/tagroll.js";
+import { runCli, writeConfigDir } from "../../helpers/tagroll-cli.js";
+import type { CheckReport } from "../../../src/check/run-check.js";
 
 interface Record {
   id: string;
@@ -162,6 +165,22 @@ describe("redeploy strategy on a multi-node cluster", () => {
     );
   }
 
+  /** Waits until tagroll follows the Nomad deployment of `tag` and its first allocation shows. */
+  async function underWay(service: string, tag: string): Promise<void> {
+    await waitFor(
+      `the deployment of ${service} to ${tag} to be under way`,
+      async () => {
+        const r = await record(service);
+        return (
+          r.value === tag &&
+          r.redeploy?.[0]?.deploymentId !== undefined &&
+          r.allocs.some((a) => a.restartedFor === tag)
+        );
+      },
+      { timeoutMs: 120_000, intervalMs: 100 },
+    );
+  }
+
   /** A webhook for `tag` with load through HAProxy from before it until after the rollout. */
   async function rollOutUnderLoad(service: string, tag: string) {
     const haproxy = proxies.get(service)!;
@@ -265,23 +284,80 @@ describe("redeploy strategy on a multi-node cluster", () => {
     await client.waitForTag(META, 3, "1.0.3");
   });
 
+  it("a `nomad job run` during the deployment cancels it; tagroll applies the value on top", async () => {
+    registers.length = 0;
+    await push(META, "1.0.7");
+    await underWay(META, "1.0.7");
+    // The operator's copy still says VERSION = "1.0.0": their run cancels tagroll's deployment.
+    const operatorFile = `${cluster.dir}/${META}-operator-2.nomad.hcl`;
+    const hcl = await redeployTwin("example-web-meta.nomad.hcl");
+    await writeFile(operatorFile, hcl.replace(/meta \{/, 'meta {\n    OPERATOR_NOTE = "second edit"'));
+    await nomad("job", "run", "-detach", operatorFile);
+    const result = await ended(META, "1.0.7");
+    expect(result.status).toBe("succeeded");
+    expect(registers.filter((r) => r.jobId === META).map((r) => r.outcome)).toEqual([
+      "registered",
+      "registered",
+    ]);
+    expect((await job(META)).Meta).toMatchObject({ OPERATOR_NOTE: "second edit", VERSION: "1.0.7" });
+    await client.waitForTag(META, 3, "1.0.7");
+  });
+
+  it("`tagroll check` names each job's convention and the strategy it needs", async () => {
+    // web-ci is configured with the default strategy here: check must say it needs a redeploy.
+    const dir = await writeConfigDir(
+      `services:\n  - name: ${META}\n    image: acme/${META}\n    strategy:\n      redeploy: meta.VERSION\n` +
+        `  - name: ${CI}\n    image: acme/${CI}\n`,
+    );
+    try {
+      const result = await runCli(["check", "-c", dir.file, "--json"], {
+        env: {
+          CONSUL_HTTP_ADDR: cluster.consulAddr,
+          NOMAD_ADDR: cluster.nomadAddr,
+          TAGROLL_SIGNING_KEYS: newSigningKeys(),
+        },
+      });
+      const report = JSON.parse(result.stdout) as CheckReport;
+      const findings = report.findings.map((f) => ({
+        level: f.level,
+        rule: f.rule,
+        job: f.job,
+        message: f.message,
+      }));
+      expect(findings).toEqual(
+        expect.arrayContaining([
+          {
+            level: "info",
+            rule: "convention",
+            job: META,
+            message: "takes its tag from job meta VERSION: needs strategy { redeploy: meta.VERSION }",
+          },
+          {
+            level: "info",
+            rule: "convention",
+            job: CI,
+            message:
+              "takes its tag from job variable image_id: needs strategy { redeploy: variable.image_id }",
+          },
+          expect.objectContaining({ level: "warning", rule: "strategy", job: CI }),
+        ]),
+      );
+      // …and, as for any restart service, that no template renders its key.
+      const warnings = report.findings
+        .filter((f) => f.level === "warning")
+        .map((f) => `${f.service}:${f.rule}`);
+      expect(warnings.sort()).toEqual([`${CI}:key-not-rendered`, `${CI}:strategy`]);
+    } finally {
+      await dir.remove();
+    }
+  });
+
   it("a newer value while a deployment runs supersedes it, with no request failing", async () => {
     const haproxy = proxies.get(CI)!;
     const load = startOpenLoopLoad(haproxy.url, 50);
     await sleep(1_000);
     await push(CI, "1.0.5");
-    await waitFor(
-      "the deployment of 1.0.5 to start",
-      async () => {
-        const r = await record(CI);
-        return (
-          r.value === "1.0.5" &&
-          r.redeploy?.[0]?.version !== undefined &&
-          r.allocs.some((a) => a.restartedFor === "1.0.5")
-        );
-      },
-      { timeoutMs: 120_000, intervalMs: 100 },
-    );
+    await underWay(CI, "1.0.5");
     await push(CI, "1.0.6");
     const result = await ended(CI, "1.0.6");
     await waitFor("HAProxy to see every instance again", async () => (await haproxy.upServers()) === 3, {
@@ -305,18 +381,7 @@ describe("redeploy strategy on a multi-node cluster", () => {
   it("a new leader resumes a redeploy without registering the job again for the same value", async () => {
     registers.length = 0;
     await push(META, "1.0.4");
-    await waitFor(
-      "the deployment of 1.0.4 to be under way",
-      async () => {
-        const r = await record(META);
-        return (
-          r.value === "1.0.4" &&
-          r.redeploy?.[0]?.deploymentId !== undefined &&
-          r.allocs.some((a) => a.restartedFor === "1.0.4")
-        );
-      },
-      { timeoutMs: 120_000, intervalMs: 100 },
-    );
+    await underWay(META, "1.0.4");
     // This instance goes away mid-deployment; another one takes over from the record.
     await tagroll.close();
     const left = await record(META);

@@ -43,6 +43,15 @@ describe("job conventions", () => {
     ]);
   });
 
+  it("recognises a variable handed to a task as a tag-named env variable, not any variable", () => {
+    const source =
+      'env {\n  IMAGE_TAG = "${var.image_id}"\n  LOG_LEVEL = var.log_level\n}\nconfig {\n  image = var.image\n}';
+    expect(jobConventions(imageJob("x"), KEY, source)).toEqual([
+      { kind: "variable", name: "image" },
+      { kind: "variable", name: "image_id" },
+    ]);
+  });
+
   it("ignores a meta interpolation of a key the job does not set", () => {
     expect(jobConventions(imageJob("acme/web:${NOMAD_META_VERSION}"), KEY)).toEqual([]);
   });
