@@ -1,5 +1,5 @@
 /** What `tagroll check` reports: one finding per problem, each with a stable rule id for scripts. */
-export type FindingLevel = "error" | "warning";
+export type FindingLevel = "error" | "warning" | "info";
 
 export type FindingRule =
   | "config"
@@ -13,7 +13,11 @@ export type FindingRule =
   | "change-mode"
   | "render-templates"
   | "no-health-checks"
-  | "drain";
+  | "drain"
+  // redeploy strategy (README, "Three ways a job takes its tag")
+  | "convention"
+  | "strategy"
+  | "redeploy-update";
 
 export interface Finding {
   level: FindingLevel;

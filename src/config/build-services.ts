@@ -2,8 +2,8 @@ import type { PushSource } from "../core/push-event.js";
 import { plaintextRefused } from "./config-error.js";
 import type { FileConfig } from "./file-schema.js";
 import type { ResolveContext } from "./resolve-context.js";
-import { PUSH_SOURCES, type ServiceFileConfig } from "./service-schema.js";
-import type { JobTarget, ServiceConfig, TagPolicy } from "./types.js";
+import { PUSH_SOURCES, REDEPLOY_FIELD, type ServiceFileConfig } from "./service-schema.js";
+import type { JobTarget, RolloutStrategy, ServiceConfig, TagPolicy } from "./types.js";
 
 const SECRET_PREFIX = "TAGROLL_SECRET_";
 
@@ -59,7 +59,19 @@ function buildService(
       ...(rollout.minHealthyTime !== undefined && { minHealthyTimeMs: rollout.minHealthyTime }),
       ...(rollout.healthyDeadline !== undefined && { healthyDeadlineMs: rollout.healthyDeadline }),
     },
+    ...(raw.strategy !== undefined && { strategy: toStrategy(raw.strategy) }),
   };
+}
+
+/** `restart`, or `{ redeploy: "meta.VERSION" }` into its field (the schema checked the shape). */
+function toStrategy(raw: NonNullable<ServiceFileConfig["strategy"]>): RolloutStrategy {
+  if (raw === "restart") return { kind: "restart" };
+  const [, kind, name] = REDEPLOY_FIELD.exec(raw.redeploy) as unknown as [
+    string,
+    "meta" | "variable",
+    string,
+  ];
+  return { kind: "redeploy", field: { kind, name } };
 }
 
 /** Per source: env variable, else `secretFiles`, else plaintext `secrets` when allowed. */

@@ -56,6 +56,20 @@ const jobObject = z.strictObject({
 /** A job is listed either by id alone (`- web`) or as an object. */
 const job = z.preprocess((value) => (typeof value === "string" ? { id: value } : value), jobObject);
 
+// --- redeploy strategy (README, "Three ways a job takes its tag") ---
+/** `meta.<KEY>` or `variable.<name>`: the job field a redeploy sets to the desired value. */
+export const REDEPLOY_FIELD = /^(meta|variable)\.([A-Za-z_][A-Za-z0-9_-]*)$/;
+
+export const strategySchema = z.union([
+  z.literal("restart"),
+  z.strictObject({
+    redeploy: z
+      .string()
+      .regex(REDEPLOY_FIELD, 'must be "meta.<KEY>" (job meta) or "variable.<name>" (job variable)'),
+  }),
+]);
+// --- end redeploy strategy ---
+
 const sourceMap = <T extends z.ZodType>(value: T) => z.partialRecord(z.enum(PUSH_SOURCES), value);
 
 export const serviceSchema = z.strictObject({
@@ -70,6 +84,8 @@ export const serviceSchema = z.strictObject({
   policy: policySchema.optional(),
   jobs: z.array(job).default([]),
   rollout: rolloutSchema.optional(),
+  /** How the value reaches the job: `restart` (template, default) or `{ redeploy: meta.X | variable.x }`. */
+  strategy: strategySchema.optional(),
 });
 
 export type ServiceFileConfig = z.infer<typeof serviceSchema>;

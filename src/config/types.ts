@@ -103,6 +103,17 @@ export interface RolloutOverrides {
   healthyDeadlineMs?: number;
 }
 
+// --- redeploy strategy (README, "Three ways a job takes its tag") ---
+/** The job field a `redeploy` sets: a job meta key or a job variable of the stored submission. */
+export interface RedeployField {
+  kind: "meta" | "variable";
+  name: string;
+}
+
+/** `restart`: the job renders the key in a template; `redeploy`: tagroll re-registers the job. */
+export type RolloutStrategy = { kind: "restart" } | { kind: "redeploy"; field: RedeployField };
+// --- end redeploy strategy ---
+
 export interface ServiceConfig {
   /** `[a-z0-9][a-z0-9_-]*`, at most 63 characters. */
   name: string;
@@ -121,4 +132,6 @@ export interface ServiceConfig {
     /** Longest wait for a re-rendered template before a restart. */
     renderTimeoutMs: number;
   };
+  /** Absent means `restart`. */
+  strategy?: RolloutStrategy;
 }

@@ -19,6 +19,8 @@ import { SessionRolloutRecords } from "./leader/index.js";
 import { ServiceRunner } from "./runner/index.js";
 import type { EngineTiming } from "./steps/index.js";
 import { nomadDefaults } from "./targets/index.js";
+import type { NomadDeployApi } from "../nomad/deploy-api.js";
+import { RedeployDriver } from "./redeploy/index.js";
 
 /** Runs `task` on a cron `schedule`; node-cron unless a test passes its own. */
 export type Scheduler = (schedule: string, task: () => void) => { stop(): void };
@@ -28,6 +30,8 @@ export interface CoordinatorOptions {
   kv: KvStore;
   health: ServiceHealth;
   nomad: NomadApi;
+  /** Re-registers jobs and follows deployments for the `redeploy` strategy (src/coordinator/redeploy/). */
+  deployApi?: NomadDeployApi;
   logger: Logger;
   clock?: Clock;
   /** Status page, metrics, `--wait` listeners. */
@@ -157,6 +161,7 @@ export class Coordinator {
       revertValue: (key, from, to) => revertValue(kv, key, from, to, this.clock),
       nomadDefaults: nomadDefaults(config),
       ...(this.o.timing ? { timing: this.o.timing } : {}),
+      ...(this.o.deployApi ? { redeploy: this.redeployDriver(this.o.deployApi) } : {}),
     });
     const runners = new Map(
       this.services.map((service) => [
@@ -181,6 +186,14 @@ export class Coordinator {
     this.term = undefined;
     await records.releaseAll();
     notify(observers, { type: "leadership", leader: false, at: this.clock.now() }, logger);
+  }
+
+  private redeployDriver(api: NomadDeployApi): RedeployDriver {
+    return new RedeployDriver({
+      api,
+      nomadDefaults: nomadDefaults(this.o.config),
+      revertValue: (key, from, to) => revertValue(this.o.kv, key, from, to, this.clock),
+    });
   }
 
   private route(changes: WatchedChange[], runners: Map<string, ServiceRunner>): void {

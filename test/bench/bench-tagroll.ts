@@ -5,7 +5,7 @@ import { loadConfig } from "../../src/config/load-config.js";
 import type { TagrollConfig } from "../../src/config/types.js";
 import { createLogger } from "../../src/core/logger.js";
 import { observeAll, type CoordinatorEvent } from "../../src/coordinator/index.js";
-import { startRuntime, type Runtime } from "../../src/runtime/runtime.js";
+import { startRuntime, type Runtime, type RuntimeOptions } from "../../src/runtime/runtime.js";
 import { TimedRestarts, type RestartCall } from "./timed-restarts.js";
 import { waitFor } from "../helpers/cluster.js";
 import { rolloutKey } from "../../src/state/kv-layout.js";
@@ -19,6 +19,8 @@ export interface BenchTagrollOptions {
   yaml: string;
   coordinator: boolean;
   logFile: string;
+  /** Passed to startRuntime (the redeploy tests interleave a `nomad job run` with tagroll's register). */
+  wrapDeployApi?: RuntimeOptions["wrapDeployApi"];
 }
 
 /** A coordinator event and the wall-clock time the benchmark saw it. */
@@ -82,6 +84,7 @@ export async function startBenchTagroll(o: BenchTagrollOptions): Promise<BenchTa
       onWebhook: (seen) => void (seen.kvWriteMs !== undefined && kvWriteMs.push(seen.kvWriteMs)),
     },
     wrapNomad: (nomad) => new TimedRestarts(nomad, restarts),
+    ...(o.wrapDeployApi ? { wrapDeployApi: o.wrapDeployApi } : {}),
   });
   const finished = (service: string, value: string, timeoutMs = 240_000) =>
     waitFor(

@@ -26,3 +26,4 @@ export {
   settledValue,
   type TaskMark,
 } from "./rollout-record.js";
+export { type RedeployJobProgress } from "./redeploy-progress.js";
