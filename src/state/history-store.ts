@@ -4,7 +4,28 @@ import type { KvStore } from "../kv/kv-store.js";
 import { casRetry } from "./cas-retry.js";
 import { historyKey, STATE_ROOT } from "./kv-layout.js";
 
-export type HistoryKind = "push" | "operator" | "rollout" | "revert" | "rollback" | "restart";
+export type HistoryKind =
+  | "push"
+  | "operator"
+  | "rollout"
+  | "revert"
+  | "rollback"
+  | "restart"
+  // Approvals, deploy windows and promotion (src/gates/).
+  | GateHistoryKind;
+
+/** What happened at a service's gate (README, "Approvals, deploy windows and promotion"). */
+export type GateHistoryKind =
+  | "pending-approval"
+  | "approved"
+  | "rejected"
+  | "expired"
+  | "replaced"
+  | "scheduled"
+  | "released"
+  | "deploy-now"
+  | "promoted-to"
+  | "promoted-from";
 
 export interface HistoryEntry {
   /** Unique per entry; appending the same id twice stores it once. */
