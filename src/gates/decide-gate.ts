@@ -46,8 +46,10 @@ export interface GateDecision {
   /** The record to persist, when it changed. */
   next?: GateRecord;
   notes: GateNote[];
-  /** A dropped value still in the key: put the running value back (only while it holds `from`). */
+  /** Park a held value: put the running value back into the key (only while it holds `from`). */
   writeBack?: { from: string; to: string };
+  /** A released value that is parked: put it into the key (only while it holds `from`), first. */
+  writeForward?: { from: string; to: string };
   /** Look again at this time (an approval expiring, a window opening). */
   wakeAt?: number;
 }
@@ -69,79 +71,85 @@ export function decideGate(input: GateInput): GateDecision {
 }
 
 function decide(input: GateInput): GateDecision {
-  const { latest, settled, now } = input;
+  const { latest, settled, policy } = input;
   const gate = structuredClone(input.gate);
-  if (latest === undefined) return { admit: undefined, notes: [] };
-  if (latest === settled || input.adopting) return settle(gate, latest);
-  if (gate.released?.value === latest) return { admit: latest, notes: [] };
-  if (gate.dropped?.value === latest) {
-    return {
-      admit: settled,
-      notes: [],
-      ...(settled !== undefined && { writeBack: { from: latest, to: settled } }),
-    };
-  }
   const notes: GateNote[] = [];
-  if (gate.waiting && gate.waiting.value !== latest) {
-    notes.push(note("replaced", gate.waiting.value, `replaced by ${latest} before it was rolled out`));
+  if (latest === undefined) return { admit: undefined, notes };
+  if (input.adopting || latest === settled || gate.released?.value === latest) {
+    if (latest === settled) delete gate.dropped;
+    // The key holds what runs (or a released value): a value parked here waits on regardless.
+    return judge(input, gate, notes, { admit: latest, inKey: false, created: false });
+  }
+  if (gate.dropped?.value === latest) return { admit: settled, next: gate, notes, ...park(latest, settled) };
+  let created = false;
+  if (gate.waiting?.value !== latest) {
+    if (gate.waiting)
+      notes.push(note("replaced", gate.waiting.value, `replaced by ${latest} before it rolled out`));
     delete gate.waiting;
+    if (requiredFor(policy, gate, latest) === 0 && policy.windows.length === 0) {
+      // Nothing to wait for (a promoting service without approvals or windows of its own).
+      return { admit: latest, next: gate, notes };
+    }
+    gate.waiting = newWaiting(policy, gate, latest, input.now);
+    created = true;
   }
-  if (!gate.waiting && requiredFor(input.policy, gate, latest) === 0 && input.policy.windows.length === 0) {
-    // Nothing to wait for (a promoting service without approvals or windows of its own).
-    return { admit: latest, next: gate, notes };
-  }
-  const created = !gate.waiting;
-  const waiting = gate.waiting ?? newWaiting(input.policy, gate, latest, now);
-  gate.waiting = waiting;
-  const override = gate.override?.value === latest ? gate.override : undefined;
-  const approvers = new Set([...waiting.approvals.map((a) => a.by), ...(override ? [override.by] : [])]);
-  const hold = (wakeAt?: number): GateDecision => ({
-    admit: settled,
-    next: gate,
-    notes,
-    ...(wakeAt !== undefined && { wakeAt }),
-  });
+  return judge(input, gate, notes, { admit: settled, inKey: true, created });
+}
 
+/**
+ * Approvals, expiry and windows of the waiting value. While it waits it is parked: the key gets
+ * the running value back (`writeBack`), so allocations that Nomad starts or restarts meanwhile —
+ * and a rollout still in flight — render what runs, not what waits. Once released it goes back
+ * into the key (`writeForward`) and from there to the runner.
+ */
+function judge(
+  input: GateInput,
+  gate: GateRecord,
+  notes: GateNote[],
+  at: { admit: string | undefined; inKey: boolean; created: boolean },
+): GateDecision {
+  const waiting = gate.waiting;
+  const base = { admit: at.admit, next: gate, notes };
+  if (!waiting) return base;
+  const { now, policy } = input;
+  const parked = at.inKey ? park(waiting.value, input.settled) : {};
+  const override = gate.override?.value === waiting.value ? gate.override : undefined;
+  const approvers = new Set([...waiting.approvals.map((a) => a.by), ...(override ? [override.by] : [])]);
   if (approvers.size < waiting.required) {
     if (waiting.expiresAt !== undefined && waiting.expiresAt <= now) {
       delete gate.waiting;
-      gate.dropped = { value: latest, at: now, why: "expired" };
-      notes.push(note("expired", latest, `not approved in time (${approvers.size}/${waiting.required})`));
-      return { ...hold(), ...(settled !== undefined && { writeBack: { from: latest, to: settled } }) };
+      gate.dropped = { value: waiting.value, at: now, why: "expired" };
+      const count = `${approvers.size}/${waiting.required}`;
+      notes.push(note("expired", waiting.value, `not approved in time (${count})`));
+      return { ...base, ...parked };
     }
-    if (created) notes.push(note("pending-approval", latest, pendingMessage(waiting)));
-    return hold(waiting.expiresAt);
+    if (at.created) notes.push(note("pending-approval", waiting.value, pendingMessage(waiting)));
+    return { ...base, ...parked, ...(waiting.expiresAt !== undefined && { wakeAt: waiting.expiresAt }) };
   }
-  if (override || isOpen(input.policy.windows, now)) {
+  if (override || isOpen(policy.windows, now)) {
     delete gate.waiting;
     delete gate.override;
-    if (gate.proposal?.value === latest) delete gate.proposal;
-    const how = override ? "override" : input.policy.windows.length > 0 ? "window" : "approved";
-    gate.released = { value: latest, at: now, how };
-    notes.push(note("released", latest, releaseMessage(how, override?.by)));
-    return { admit: latest, next: gate, notes };
+    if (gate.proposal?.value === waiting.value) delete gate.proposal;
+    const how = override ? "override" : policy.windows.length > 0 ? "window" : "approved";
+    gate.released = { value: waiting.value, at: now, how };
+    notes.push(note("released", waiting.value, releaseMessage(how, override?.by)));
+    if (at.inKey) return { admit: waiting.value, next: gate, notes };
+    return { ...base, writeForward: { from: input.latest as string, to: waiting.value } };
   }
-  const opensAt = nextOpen(input.policy.windows, now);
+  const opensAt = nextOpen(policy.windows, now);
   if (waiting.kind !== "scheduled" || waiting.opensAt !== opensAt) {
     const first = waiting.kind !== "scheduled";
     waiting.kind = "scheduled";
     delete waiting.expiresAt;
     if (opensAt !== undefined) waiting.opensAt = opensAt;
-    if (first) notes.push(note("scheduled", latest, scheduledMessage(input.policy, opensAt)));
+    if (first) notes.push(note("scheduled", waiting.value, scheduledMessage(policy, opensAt)));
   }
-  return hold(opensAt);
+  return { ...base, ...parked, ...(opensAt !== undefined && { wakeAt: opensAt }) };
 }
 
-/** The key holds the running value: nothing waits any more, a dropped value is forgotten. */
-function settle(gate: GateRecord, latest: string): GateDecision {
-  const notes: GateNote[] = [];
-  if (!gate.waiting && !gate.dropped) return { admit: latest, notes };
-  if (gate.waiting && gate.waiting.value !== latest) {
-    notes.push(note("replaced", gate.waiting.value, `the key went back to ${latest}`));
-  }
-  delete gate.waiting;
-  delete gate.dropped;
-  return { admit: latest, next: gate, notes };
+/** Puts the running value back into a key that holds a value the gate keeps (when one runs). */
+function park(value: string, settled: string | undefined): Pick<GateDecision, "writeBack"> {
+  return settled === undefined ? {} : { writeBack: { from: value, to: settled } };
 }
 
 /** The service's own approvals, or more when a promotion proposed the value asking for more. */

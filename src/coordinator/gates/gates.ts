@@ -87,12 +87,13 @@ export class Gates {
    * allocations render the key — so the waiting value is replaced (the gate records that).
    */
   async revert(key: string, from: string, to: string): Promise<RevertWrite> {
+    const gates = this.o.services.filter((s) => s.key === key).flatMap((s) => this.gates.get(s.name) ?? []);
+    for (const gate of gates) gate.expectOwnWrite(to);
     const write = await revertValue(this.o.kv, key, from, to, this.o.clock);
     if (write.written || write.current === undefined) return write;
     const current = write.current;
-    const service = this.o.services.find((s) => s.key === key && this.gates.get(s.name)?.holds(current));
-    if (!service) return write;
-    this.o.logger.warn({ service: service.name, waiting: current, to }, "revert replaces the waiting value");
+    if (!gates.some((gate) => gate.holds(current))) return write;
+    this.o.logger.warn({ key, waiting: current, to }, "revert replaces a value its gate holds");
     return revertValue(this.o.kv, key, current, to, this.o.clock);
   }
 

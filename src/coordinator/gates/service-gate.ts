@@ -48,6 +48,7 @@ export class ServiceGate {
   private running: Promise<void> | undefined;
   private timer: { at: number; stop: AbortController } | undefined;
   private announced = false;
+  private ownWrite: string | undefined;
   private readonly log: Logger;
 
   constructor(private readonly o: ServiceGateOptions) {
@@ -64,6 +65,14 @@ export class ServiceGate {
   look(): void {
     this.dirty = true;
     if (!this.running) this.running = this.drain();
+  }
+
+  /**
+   * autoRevert is about to write `value` (the previous one) into the key: it is the rollout's
+   * own write, to pass like the running value — the record says `reverting` only a moment later.
+   */
+  expectOwnWrite(value: string | undefined): void {
+    this.ownWrite = value;
   }
 
   /** True when the key holds `value` and the gate keeps it from the runner. */
@@ -100,10 +109,18 @@ export class ServiceGate {
       policy: this.o.policy,
       gate,
       latest: latest?.value,
-      settled: record ? settledValue(record) : undefined,
+      settled:
+        latest !== undefined && latest.value === this.ownWrite
+          ? latest.value
+          : record && settledValue(record),
       adopting: !record && latest?.initial === true,
       now: this.o.clock.now(),
     });
+    // A released value goes into the key before the release is recorded: if this leader stops
+    // in between, the next one finds it approved and in the key, and releases it again.
+    if (decision.writeForward && !(await this.writeKey(decision.writeForward))) {
+      return void (this.dirty = true);
+    }
     if (decision.next) {
       const expected = JSON.stringify(gate);
       const { changed } = await this.o.store.update(name, (now) =>
@@ -113,8 +130,9 @@ export class ServiceGate {
       if (!changed) return void (this.dirty = true);
     }
     await this.record(decision, decision.next ?? gate);
-    if (decision.writeBack) await this.writeBack(decision.writeBack);
+    if (decision.writeBack) await this.writeKey(decision.writeBack);
     this.held = latest && decision.admit !== latest.value ? latest.value : undefined;
+    if (decision.writeForward) return; // the watcher brings the value back, released
     if (latest && decision.admit !== undefined)
       this.o.admit(decision.admit, latest.modifyIndex, latest.initial);
     if (decision.wakeAt !== undefined) this.wakeAt(decision.wakeAt);
@@ -143,6 +161,7 @@ export class ServiceGate {
         value,
         message,
         waiting,
+        resumed: true,
         at: this.o.clock.now(),
       });
     }
@@ -162,13 +181,17 @@ export class ServiceGate {
     for (const event of events) notify(this.o.observers, event, this.log);
   }
 
-  /** Puts the running value back into the key while it still holds the dropped one. */
-  private async writeBack({ from, to }: { from: string; to: string }): Promise<void> {
+  /**
+   * Writes `to` into the service's key while it still holds `from` (the ingress's CAS path):
+   * parking a held value (the running one goes back) or un-parking a released one.
+   */
+  private async writeKey({ from, to }: { from: string; to: string }): Promise<boolean> {
     const ctx = { clock: this.o.clock, logger: this.log, signal: this.o.signal };
     const write = await retrying(ctx, () =>
       revertValue(this.o.kv, this.o.service.key, from, to, this.o.clock),
     );
-    if (write.written) this.log.info({ from, to }, "dropped value replaced by the running one in the key");
+    if (write.written) this.log.info({ from, to }, "gate wrote the service's key");
+    return write.written;
   }
 
   /**

@@ -84,6 +84,8 @@ export interface GateEvent {
   waiting: WaitingView | null;
   /** For `promoted`: the service the value was proposed to. */
   to?: string;
+  /** A new leader's first look found the value already waiting (told once per term, not new). */
+  resumed?: boolean;
   at: number;
 }
 

@@ -33,9 +33,10 @@ function waiting(over: Partial<WaitingValue> = {}): GateRecord {
 }
 
 describe("decideGate: approvals", () => {
-  it("a new value waits for approval: the runner keeps the running value", () => {
+  it("a new value waits for approval, parked: the runner and the key keep the running value", () => {
     const d = decideGate(input());
     expect(d.admit).toBe("v1");
+    expect(d.writeBack).toEqual({ from: "v2", to: "v1" });
     expect(d.next?.waiting).toMatchObject({ value: "v2", kind: "pending-approval", required: 1 });
     expect(d.next?.waiting?.expiresAt).toBe(NOW + 24 * HOUR);
     expect(d.notes.map((n) => n.kind)).toEqual(["pending-approval"]);
@@ -69,6 +70,20 @@ describe("decideGate: approvals", () => {
     expect(released.notes.map((n) => n.kind)).toEqual(["released"]);
   });
 
+  it("a parked value, once approved, goes back into the key before the runner gets it", () => {
+    const approved = waiting({ approvals: [{ by: "alice", at: NOW }] });
+    const d = decideGate(input({ gate: approved, latest: "v1" }));
+    expect(d.admit).toBe("v1");
+    expect(d.writeForward).toEqual({ from: "v1", to: "v2" });
+    expect(d.next?.released).toMatchObject({ value: "v2" });
+    // While it waits, a parked value stays parked: no write, nothing to persist.
+    expect(decideGate(input({ gate: waiting(), latest: "v1" }))).toEqual({
+      admit: "v1",
+      notes: [],
+      wakeAt: NOW + 23 * HOUR,
+    });
+  });
+
   it("once released, the value passes on every later look (one release, one rollout)", () => {
     const gate: GateRecord = { ...emptyGate("web"), released: { value: "v2", at: NOW, how: "approved" } };
     const d = decideGate(input({ gate }));
@@ -86,6 +101,7 @@ describe("decideGate: approvals", () => {
       ["replaced", "v2"],
       ["pending-approval", "v3"],
     ]);
+    expect(d.writeBack).toEqual({ from: "v3", to: "v1" });
   });
 
   it("an expired value is dropped and the running value goes back into the key", () => {
@@ -95,6 +111,11 @@ describe("decideGate: approvals", () => {
     expect(d.next?.dropped).toEqual({ value: "v2", at: NOW, why: "expired" });
     expect(d.writeBack).toEqual({ from: "v2", to: "v1" });
     expect(d.notes.map((n) => n.kind)).toEqual(["expired"]);
+    // Parked, it expires the same way, and the key already holds the running value.
+    const parked = decideGate(input({ gate: waiting({ expiresAt: NOW - 1 }), latest: "v1" }));
+    expect(parked.next?.waiting).toBeUndefined();
+    expect(parked.writeBack).toBeUndefined();
+    expect(parked.notes.map((n) => n.kind)).toEqual(["expired"]);
   });
 
   it("a rejected value still in the key is held and written back, not asked for again", () => {
@@ -142,9 +163,11 @@ describe("decideGate: deploy windows", () => {
 
   it("starts when the window opens", () => {
     const scheduled = decideGate(input({ policy: office, now: saturday })).next!;
-    const d = decideGate(input({ policy: office, gate: scheduled, now: monday }));
-    expect(d.admit).toBe("v2");
+    const d = decideGate(input({ policy: office, gate: scheduled, now: monday, latest: "v1" }));
+    expect(d.writeForward).toEqual({ from: "v1", to: "v2" });
     expect(d.next?.released).toMatchObject({ value: "v2", how: "window" });
+    // Back in the key, released: the runner gets it.
+    expect(decideGate(input({ policy: office, gate: d.next!, now: monday })).admit).toBe("v2");
   });
 
   it("inside a window a new value starts at once", () => {
