@@ -89,6 +89,17 @@ export class Gates {
   async revert(key: string, from: string, to: string): Promise<RevertWrite> {
     const gates = this.o.services.filter((s) => s.key === key).flatMap((s) => this.gates.get(s.name) ?? []);
     for (const gate of gates) gate.expectOwnWrite(to);
+    const write = await this.revertHeld(gates, key, from, to);
+    if (!write.written) for (const gate of gates) gate.expectOwnWrite(undefined);
+    return write;
+  }
+
+  private async revertHeld(
+    gates: ServiceGate[],
+    key: string,
+    from: string,
+    to: string,
+  ): Promise<RevertWrite> {
     const write = await revertValue(this.o.kv, key, from, to, this.o.clock);
     if (write.written || write.current === undefined) return write;
     const current = write.current;

@@ -57,6 +57,11 @@ export class ServiceGate {
 
   observe(value: string, modifyIndex: number, initial: boolean): void {
     if (this.latest && modifyIndex < this.latest.modifyIndex) return;
+    // The revert's exemption lasts while the key holds its value: a later write of the same
+    // value (a rollback, a push) is a new value like any other.
+    if (this.ownWrite !== undefined && value !== this.ownWrite && this.latest?.value === this.ownWrite) {
+      this.ownWrite = undefined;
+    }
     this.latest = { value, modifyIndex, initial };
     this.look();
   }
