@@ -22,6 +22,7 @@ export function buildServices(file: FileConfig, ctx: ResolveContext): ServiceCon
   );
   checkUnique(services, "name", ctx);
   checkUnique(services, "key", ctx);
+  checkPromotions(services, ctx);
   checkSecretVariables(services, ctx);
   return services;
 }
@@ -60,6 +61,7 @@ function buildService(
       ...(rollout.healthyDeadline !== undefined && { healthyDeadlineMs: rollout.healthyDeadline }),
     },
     ...(raw.strategy !== undefined && { strategy: toStrategy(raw.strategy) }),
+    ...gateSettings(raw),
   };
 }
 
@@ -72,6 +74,37 @@ function toStrategy(raw: NonNullable<ServiceFileConfig["strategy"]>): RolloutStr
     string,
   ];
   return { kind: "redeploy", field: { kind, name } };
+}
+
+/** Approvals, windows and promotion, copied as given (src/gates/). */
+function gateSettings(raw: ServiceFileConfig): Pick<ServiceConfig, "approvals" | "windows" | "promote"> {
+  const { approvals, windows, promote } = raw;
+  return {
+    ...(approvals !== undefined && {
+      approvals: {
+        required: approvals.required,
+        ...(approvals.expire !== undefined && { expireMs: approvals.expire }),
+      },
+    }),
+    ...(windows !== undefined && { windows }),
+    ...(promote !== undefined && { promote }),
+  };
+}
+
+/** `promote.to` names another configured service, and following promotions never comes back. */
+function checkPromotions(services: ServiceConfig[], ctx: ResolveContext): void {
+  const byName = new Map(services.map((s) => [s.name, s]));
+  services.forEach((service, index) => {
+    const to = service.promote?.to;
+    if (to === undefined) return;
+    const at = `services[${index}].promote.to`;
+    if (!byName.has(to)) return ctx.problem(at, `"${to}" is not a configured service`);
+    const seen = new Set([service.name]);
+    for (let next: string | undefined = to; next !== undefined; next = byName.get(next)?.promote?.to) {
+      if (seen.has(next)) return ctx.problem(at, `promotions loop back to "${next}"; remove one promote`);
+      seen.add(next);
+    }
+  });
 }
 
 /** Per source: env variable, else `secretFiles`, else plaintext `secrets` when allowed. */

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import type { PushSource } from "../core/push-event.js";
+import { parseWindow } from "../gates/deploy-window.js";
 import {
   durationMs,
   integer,
@@ -72,6 +73,31 @@ export const strategySchema = z.union([
 
 const sourceMap = <T extends z.ZodType>(value: T) => z.partialRecord(z.enum(PUSH_SOURCES), value);
 
+// --- Approvals, deploy windows and promotion (README, "Approvals, deploy windows and promotion") ---
+
+export const approvalsSchema = z.strictObject({
+  required: integer().min(1).max(20).default(1),
+  expire: durationMs.optional(),
+});
+
+/** `"Mon-Fri 09:00-17:00 Europe/Berlin"`, parsed by src/gates/deploy-window.ts. */
+export const deployWindow = z.string().transform((text, ctx) => {
+  try {
+    return parseWindow(text);
+  } catch (err) {
+    ctx.addIssue({ code: "custom", message: (err as Error).message });
+    return z.NEVER;
+  }
+});
+
+export const promoteSchema = z.strictObject({
+  to: serviceName,
+  when: z.literal("succeeded").default("succeeded"),
+  approvals: integer().min(0).max(20).default(0),
+});
+
+// --- end of approvals, deploy windows and promotion ---
+
 export const serviceSchema = z.strictObject({
   name: serviceName,
   image: imageRepository,
@@ -86,6 +112,9 @@ export const serviceSchema = z.strictObject({
   rollout: rolloutSchema.optional(),
   /** How the value reaches the job: `restart` (template, default) or `{ redeploy: meta.X | variable.x }`. */
   strategy: strategySchema.optional(),
+  approvals: approvalsSchema.optional(),
+  windows: z.array(deployWindow).min(1).optional(),
+  promote: promoteSchema.optional(),
 });
 
 export type ServiceFileConfig = z.infer<typeof serviceSchema>;

@@ -1,4 +1,5 @@
 import type { PushSource } from "../core/push-event.js";
+import type { DeployWindow } from "../gates/deploy-window.js";
 
 /**
  * The validated, fully-defaulted configuration every other module receives. Produced only by
@@ -134,4 +135,11 @@ export interface ServiceConfig {
   };
   /** Absent means `restart`. */
   strategy?: RolloutStrategy;
+  // --- Approvals, deploy windows and promotion (src/gates/) ---
+  /** New values wait for this many distinct approvers; a pending one is dropped after `expireMs`. */
+  approvals?: { required: number; expireMs?: number };
+  /** New values start only inside one of these windows; outside they wait as `scheduled`. */
+  windows?: DeployWindow[];
+  /** After a succeeded rollout, propose the value to service `to`, needing at least `approvals` there. */
+  promote?: { to: string; when: "succeeded"; approvals: number };
 }

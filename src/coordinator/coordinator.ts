@@ -10,9 +10,9 @@ import { HistoryStore } from "../state/history-store.js";
 import { KvWatcher, type WatchedChange } from "./watch/index.js";
 import { LeaderElection, type LeadershipTerm } from "./leader/index.js";
 import { reconcileOnce, type DeliveryExpirer, type ReconcileReport } from "./reconcile.js";
-import { folderPrefix, requestService } from "../state/kv-layout.js";
+import { folderPrefix, gateService, requestService } from "../state/kv-layout.js";
+import { Gates } from "./gates/index.js";
 import { parseRestartRequest } from "./model/index.js";
-import { revertValue } from "./revert-value.js";
 import { RolloutEngine } from "./engine/index.js";
 import { notify, type RolloutObserver } from "./model/index.js";
 import { SessionRolloutRecords } from "./leader/index.js";
@@ -150,18 +150,30 @@ export class Coordinator {
     const observers = this.o.observers ?? [];
     const records = new SessionRolloutRecords(kv, term.session, this.clock);
     const history = new HistoryStore(kv, { limit: config.historyLimit, clock: this.clock });
+    // Approvals, windows, promotion: values of gated services pass their gate before their runner.
+    const gates = new Gates({
+      services: this.services,
+      kv,
+      clock: this.clock,
+      logger: logger.child({ component: "gates" }),
+      signal: term.signal,
+      history,
+      observers,
+      loadRecord: (service) => records.load(service),
+      admit: (service, value, index, initial) => runners.get(service)?.observe(value, index, initial),
+    });
     const engine = new RolloutEngine({
       nomad,
       health,
       clock: this.clock,
       logger,
       records,
-      observers,
+      observers: [...observers, gates.observer],
       appendHistory: (service, note) => history.append(service, note),
-      revertValue: (key, from, to) => revertValue(kv, key, from, to, this.clock),
+      revertValue: (key, from, to) => gates.revert(key, from, to),
       nomadDefaults: nomadDefaults(config),
       ...(this.o.timing ? { timing: this.o.timing } : {}),
-      ...(this.o.deployApi ? { redeploy: this.redeployDriver(this.o.deployApi) } : {}),
+      ...(this.o.deployApi ? { redeploy: this.redeployDriver(this.o.deployApi, gates) } : {}),
     });
     const runners = new Map(
       this.services.map((service) => [
@@ -173,31 +185,39 @@ export class Coordinator {
       kv,
       clock: this.clock,
       logger: logger.child({ component: "kv-watcher" }),
-      keys: [...this.byKey.keys(), folderPrefix("requests")],
-      onChange: (changes) => this.route(changes, runners),
+      keys: [...this.byKey.keys(), folderPrefix("requests"), folderPrefix("gates")],
+      onChange: (changes) => this.route(changes, runners, gates),
       ...(this.o.watchWaitMs ? { waitMs: this.o.watchWaitMs } : {}),
     });
     this.term = { runners, loadRecord: (service) => records.load(service) };
     notify(observers, { type: "leadership", leader: true, at: this.clock.now() }, logger);
     // Resume what a previous leader left running, even for a key that no longer exists.
     for (const runner of runners.values()) runner.kick();
+    gates.lookAll();
     await watcher.run(term.signal);
     await Promise.all([...runners.values()].map((runner) => runner.idle()));
+    await gates.idle();
     this.term = undefined;
     await records.releaseAll();
     notify(observers, { type: "leadership", leader: false, at: this.clock.now() }, logger);
   }
 
-  private redeployDriver(api: NomadDeployApi): RedeployDriver {
+  /** Its value reverts go through the gates too, so a gate never takes one for a new value. */
+  private redeployDriver(api: NomadDeployApi, gates: Gates): RedeployDriver {
     return new RedeployDriver({
       api,
       nomadDefaults: nomadDefaults(this.o.config),
-      revertValue: (key, from, to) => revertValue(this.o.kv, key, from, to, this.clock),
+      revertValue: (key, from, to) => gates.revert(key, from, to),
     });
   }
 
-  private route(changes: WatchedChange[], runners: Map<string, ServiceRunner>): void {
+  private route(changes: WatchedChange[], runners: Map<string, ServiceRunner>, gates: Gates): void {
     for (const change of changes) {
+      const gated = gateService(change.key);
+      if (gated !== undefined) {
+        gates.get(gated)?.look();
+        continue;
+      }
       const requested = requestService(change.key);
       if (requested !== undefined) {
         const request = parseRestartRequest(change.value);
@@ -205,7 +225,8 @@ export class Coordinator {
         continue;
       }
       for (const service of this.byKey.get(change.key) ?? []) {
-        runners.get(service.name)?.observe(change.value, change.modifyIndex, change.initial);
+        const target = gates.get(service.name) ?? runners.get(service.name);
+        target?.observe(change.value, change.modifyIndex, change.initial);
       }
     }
   }

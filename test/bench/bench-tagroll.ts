@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { pino } from "pino";
 import { loadConfig } from "../../src/config/load-config.js";
 import type { TagrollConfig } from "../../src/config/types.js";
+import type { Clock } from "../../src/core/clock.js";
 import { createLogger } from "../../src/core/logger.js";
 import { observeAll, type CoordinatorEvent } from "../../src/coordinator/index.js";
 import { startRuntime, type Runtime, type RuntimeOptions } from "../../src/runtime/runtime.js";
@@ -21,6 +22,8 @@ export interface BenchTagrollOptions {
   logFile: string;
   /** Passed to startRuntime (the redeploy tests interleave a `nomad job run` with tagroll's register). */
   wrapDeployApi?: RuntimeOptions["wrapDeployApi"];
+  /** The runtime's clock (default the system's); tests of deploy windows set the time. */
+  clock?: Clock;
 }
 
 /** A coordinator event and the wall-clock time the benchmark saw it. */
@@ -85,6 +88,7 @@ export async function startBenchTagroll(o: BenchTagrollOptions): Promise<BenchTa
     },
     wrapNomad: (nomad) => new TimedRestarts(nomad, restarts),
     ...(o.wrapDeployApi ? { wrapDeployApi: o.wrapDeployApi } : {}),
+    ...(o.clock && { clock: o.clock }),
   });
   const finished = (service: string, value: string, timeoutMs = 240_000) =>
     waitFor(

@@ -8,6 +8,7 @@ export {
   type AllocStepEvent,
   type CoordinatorEvent,
   type DriftEvent,
+  type GateEvent,
   notify,
   observeAll,
   type RolloutEvent,
