@@ -1,5 +1,6 @@
 import { z } from "zod";
 import type { PushSource } from "../core/push-event.js";
+import { notificationTargetSchema } from "./notification-schema.js";
 import {
   durationMs,
   integer,
@@ -70,6 +71,8 @@ export const serviceSchema = z.strictObject({
   policy: policySchema.optional(),
   jobs: z.array(job).default([]),
   rollout: rolloutSchema.optional(),
+  /** Notification targets for this service only (README, "Notifications"). */
+  notifications: z.array(notificationTargetSchema).optional(),
 });
 
 export type ServiceFileConfig = z.infer<typeof serviceSchema>;
