@@ -40,11 +40,12 @@ export class TargetQueue {
   }
 
   push(event: NotificationEvent): void {
-    if (this.d.stop.aborted || this.items.length >= this.d.settings.queueSize) {
+    const stopping = this.d.stop.aborted;
+    if (stopping || this.items.length >= this.d.settings.queueSize) {
       this.d.metrics?.notifications.inc({ ...this.labels, event: event.kind, outcome: "dropped" });
       this.log.warn(
         { event: event.kind, service: event.service, queued: this.items.length },
-        "notification dropped: queue full",
+        stopping ? "notification dropped: tagroll is stopping" : "notification dropped: queue full",
       );
       return;
     }
