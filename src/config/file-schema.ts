@@ -12,6 +12,7 @@ import {
   port,
   sessionTtl,
 } from "./schema-fields.js";
+import { notificationsSchema } from "./notification-schema.js";
 import { policySchema, rolloutSchema, serviceSchema } from "./service-schema.js";
 
 /**
@@ -80,6 +81,8 @@ export const fileSchema = z.strictObject({
     .strictObject({ policy: policySchema.optional(), rollout: rolloutSchema.optional() })
     .prefault({}),
   services: z.array(serviceSchema).default([]),
+  /** Notification targets for every service (README, "Notifications"). */
+  notifications: notificationsSchema.prefault({}),
 });
 
 export type FileConfig = z.infer<typeof fileSchema>;

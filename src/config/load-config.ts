@@ -1,6 +1,7 @@
 import path from "node:path";
 import type { z } from "zod";
 import { resolveConsul, resolveNomad } from "./agent-configs.js";
+import { buildNotifications } from "./build-notifications.js";
 import { buildServices } from "./build-services.js";
 import { ConfigError, formatFieldPath } from "./config-error.js";
 import type { ConfigFlags, Env } from "./config-flags.js";
@@ -63,6 +64,7 @@ export function loadConfig(options: LoadConfigOptions = {}): TagrollConfig {
     historyLimit: data.historyLimit,
     logLevel: data.logLevel,
     services: buildServices(data, ctx),
+    notifications: buildNotifications(data, ctx),
     ...(file !== undefined && { configFile: file.path }),
   };
   if (ctx.issues.length > 0) throw new ConfigError(ctx.issues);

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import type { PushSource } from "../core/push-event.js";
 import { parseWindow } from "../gates/deploy-window.js";
+import { notificationTargetSchema } from "./notification-schema.js";
 import {
   durationMs,
   integer,
@@ -115,6 +116,8 @@ export const serviceSchema = z.strictObject({
   approvals: approvalsSchema.optional(),
   windows: z.array(deployWindow).min(1).optional(),
   promote: promoteSchema.optional(),
+  /** Notification targets for this service only (README, "Notifications"). */
+  notifications: z.array(notificationTargetSchema).optional(),
 });
 
 export type ServiceFileConfig = z.infer<typeof serviceSchema>;

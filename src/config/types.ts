@@ -1,5 +1,6 @@
 import type { PushSource } from "../core/push-event.js";
 import type { DeployWindow } from "../gates/deploy-window.js";
+import type { NotificationKind } from "../notifications/notification-event.js";
 
 /**
  * The validated, fully-defaulted configuration every other module receives. Produced only by
@@ -21,6 +22,8 @@ export interface TagrollConfig {
   services: ServiceConfig[];
   /** Absolute path of the config file that was read, when one was. */
   configFile?: string;
+  /** Where rollout and approval events are sent (README, "Notifications"); absent: nowhere. */
+  notifications?: NotificationsConfig;
 }
 
 export interface ServerConfig {
@@ -142,4 +145,33 @@ export interface ServiceConfig {
   windows?: DeployWindow[];
   /** After a succeeded rollout, propose the value to service `to`, needing at least `approvals` there. */
   promote?: { to: string; when: "succeeded"; approvals: number };
+}
+
+// --- Notifications (README, "Notifications"; built by build-notifications.ts) ---
+
+export interface NotificationTargetConfig {
+  /** Unique across the file; labels the metric and names the target's env variables. */
+  name: string;
+  kind: "webhook" | "slack";
+  /** Where to POST. A Slack incoming-webhook URL is itself a credential. */
+  url: string;
+  /** HMAC-SHA256 key for `X-Tagroll-Signature` (webhook targets; required there). */
+  secret?: string;
+  /** Event kinds sent to this target (src/notifications/notification-event.ts). */
+  events: NotificationKind[];
+  /** Only these services' events; absent for a global target (every service). */
+  services?: string[];
+}
+
+export interface NotificationsConfig {
+  targets: NotificationTargetConfig[];
+  /** Tries per notification, the first included. */
+  attempts: number;
+  /** Per attempt, the whole request. */
+  timeoutMs: number;
+  /** First wait between attempts; doubles up to `maxBackoffMs`. */
+  backoffMs: number;
+  maxBackoffMs: number;
+  /** Notifications waiting per target; when full, new ones are dropped and counted. */
+  queueSize: number;
 }

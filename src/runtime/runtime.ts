@@ -12,6 +12,7 @@ import { ConsulKvStore, ConsulServiceHealth } from "../kv/consul-kv-store.js";
 import { HttpNomadApi } from "../nomad/http-nomad-api.js";
 import type { NomadDeployApi } from "../nomad/deploy-api.js";
 import { HttpNomadDeployApi } from "../nomad/http-deploy-api.js";
+import { defineNotificationMetrics, Notifier } from "../notifications/index.js";
 import type { NomadApi } from "../nomad/nomad-api.js";
 import { createApp } from "../server/create-app.js";
 import { DeliveryStore } from "../state/delivery-store.js";
@@ -49,6 +50,8 @@ export interface RuntimeParts {
   deliveries: DeliveryStore;
   revocations: RevocationStore;
   coordinator: Coordinator | undefined;
+  /** Sends notifications (README, "Notifications"); `notify` is for code that makes a value wait. */
+  notifier: Notifier;
 }
 
 export interface Runtime extends RuntimeParts {
@@ -73,8 +76,15 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     options.surfaces === false
       ? undefined
       : buildSurfaces({ config, kv, nomad, history, revocations, log, clock });
+  const notifier = new Notifier({
+    config: config.notifications ?? NO_NOTIFICATIONS,
+    clock,
+    logger: log,
+    ...(surfaces && { metrics: defineNotificationMetrics(surfaces.registry) }),
+  });
   const observers = [
     ...(surfaces?.observers ?? []),
+    notifier.observer,
     new ExternalEdits({ services: config.services, kv, history, log: log.child({ component: "history" }) }),
     ...(options.observers ?? []),
   ];
@@ -94,7 +104,17 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
         observers,
       })
     : undefined;
-  const parts: RuntimeParts = { config, kv, health, nomad, history, deliveries, revocations, coordinator };
+  const parts: RuntimeParts = {
+    config,
+    kv,
+    health,
+    nomad,
+    history,
+    deliveries,
+    revocations,
+    coordinator,
+    notifier,
+  };
 
   const ingressLog = log.child({ component: "ingress" });
   // Revocations and desired values in memory, so a webhook makes one Consul round trip.
@@ -141,9 +161,19 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       await closeServer(server);
       await coordinator?.stop();
       await ingest.stop();
+      await notifier.close();
       kv.close();
       health.close();
       await nomad.close();
     },
   };
 }
+
+const NO_NOTIFICATIONS = {
+  targets: [],
+  attempts: 1,
+  timeoutMs: 10_000,
+  backoffMs: 1_000,
+  maxBackoffMs: 1_000,
+  queueSize: 1,
+};

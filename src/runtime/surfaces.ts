@@ -1,4 +1,5 @@
 import type { Router } from "express";
+import type { Registry } from "prom-client";
 import { BearerAuth } from "../api/bearer-auth.js";
 import { createApiRouter } from "../api/create-api-router.js";
 import { effectiveScopes } from "../api/scopes.js";
@@ -20,6 +21,8 @@ export interface Surfaces {
   routers: Array<{ path: string; router: Router }>;
   observers: RolloutObserver[];
   ingressObserver: IngressObserver;
+  /** The /metrics registry, for series defined outside metrics/ (notifications). */
+  registry: Registry;
   close(): void;
 }
 
@@ -77,6 +80,7 @@ export function buildSurfaces(deps: {
     ],
     observers: [statusPage.observer, metrics.rolloutObserver],
     ingressObserver: metrics.ingressObserver,
+    registry: metrics.registry,
     close: () => statusPage.close(),
   };
 }

@@ -26,6 +26,12 @@ export interface StatusPageOptions {
   heartbeatMs?: number;
 }
 
+/** The token behind a `/status/data` request: the page shows only the actions its scopes allow. */
+export interface Viewer {
+  subject: string;
+  scopes: string[];
+}
+
 export interface StatusPage {
   /** `GET /`, `GET /status/data`, `GET /status/events`; mount at `/`. */
   router: Router;
@@ -62,7 +68,8 @@ export function createStatusPage(o: StatusPageOptions): StatusPage {
   router.get("/status/data", read, async (_req, res) => {
     const data = await snapshot();
     res.setHeader("Cache-Control", "no-store");
-    res.json(data);
+    // Per response, not in the shared snapshot: who is looking, and what their token may do.
+    res.json({ ...data, viewer: res.locals["viewer"] as Viewer });
   });
   router.get("/status/events", read, (req, res) => {
     res.status(200);

@@ -2,11 +2,11 @@ import { readFileSync } from "node:fs";
 import { PAGE_STYLE } from "./page-style.js";
 
 /**
- * The page's browser code: three plain scripts in ./browser/, type-checked together by
+ * The page's browser code: plain scripts in ./browser/, type-checked together by
  * browser/tsconfig.json and linted like the rest, read once and inlined in order in one function
  * scope — so the page still loads nothing but itself. `npm run build` copies them next to this file.
  */
-const PAGE_SCRIPT = ["render.js", "events.js", "stream.js"]
+const PAGE_SCRIPT = ["render.js", "actions.js", "action-ui.js", "events.js", "stream.js"]
   .map((file) => readFileSync(new URL(`./browser/${file}`, import.meta.url), "utf8"))
   .join("\n");
 
@@ -67,6 +67,15 @@ export function statusPageHtml(nonce: string): string {
   <p id="notice" role="alert" hidden></p>
   <div id="services" aria-live="polite"></div>
 </main>
+<dialog id="confirm" aria-labelledby="confirm-text">
+  <p id="confirm-text"></p>
+  <p id="confirm-reason-row" hidden><label for="confirm-reason">Reason (optional)</label>
+    <input id="confirm-reason" type="text" maxlength="200" autocomplete="off"></p>
+  <div class="buttons">
+    <button id="confirm-cancel" type="button">Cancel</button>
+    <button id="confirm-ok" type="button" class="primary">Confirm</button>
+  </div>
+</dialog>
 <script nonce="${nonce}">
 "use strict";
 (() => {

@@ -67,6 +67,21 @@ button { font: inherit; padding: 0.45rem 0.9rem; border-radius: 6px; border: 1px
 .alloc .step { grid-column: 2; grid-row: 1; justify-self: end; }
 .history summary { cursor: pointer; color: var(--muted); padding: 0.3rem 0; }
 .history ol { margin: 0.3rem 0 0; padding-left: 1.2rem; font-size: 0.9rem; display: grid; gap: 0.2rem; }
+.waiting { border-left: 3px solid var(--warn); padding: 0.2rem 0 0.2rem 0.7rem; margin: 0.6rem 0; }
+.actions { margin: 0.5rem 0; }
+.buttons { display: flex; flex-wrap: wrap; gap: 0.5rem; }
+button.danger { border-color: var(--bad); color: var(--bad); }
+button.primary { border-color: var(--run); background: var(--run); color: #fff; }
+button:disabled { opacity: 0.55; cursor: progress; }
+.history li button { min-height: 2rem; padding: 0.15rem 0.6rem; margin-left: 0.3rem; }
+.action-status { margin: 0.4rem 0 0; font-size: 0.92rem; }
+.action-status[data-action-state="failed"] { color: var(--bad); }
+dialog { border: 1px solid var(--line); border-radius: 8px; background: var(--card); color: var(--fg);
+  width: min(30rem, calc(100vw - 2rem)); padding: 1rem; }
+dialog::backdrop { background: rgb(0 0 0 / 0.45); }
+dialog .buttons { justify-content: flex-end; }
+dialog input { width: 100%; font: inherit; padding: 0.45rem 0.6rem; min-height: 2.5rem; border-radius: 6px;
+  border: 1px solid var(--line); background: var(--bg); color: var(--fg); }
 @media (min-width: 48rem) {
   main { padding: 1rem 1.5rem; }
   .alloc { grid-template-columns: minmax(10rem, 1.2fr) 2fr auto; }

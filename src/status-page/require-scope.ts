@@ -32,6 +32,8 @@ export function requireScope(authorize: Authorize, scope: Scope) {
       refuse(res, 403, `${challenge}, error="insufficient_scope"`, `this token lacks the ${scope} scope`);
       return;
     }
+    // The page draws action buttons from these (browser/actions.js); the API checks them again.
+    res.locals["viewer"] = { subject: granted.subject, scopes: [...granted.scopes] };
     next();
   };
 }

@@ -24,6 +24,8 @@ export interface BenchTagrollOptions {
   wrapDeployApi?: RuntimeOptions["wrapDeployApi"];
   /** The runtime's clock (default the system's); tests of deploy windows set the time. */
   clock?: Clock;
+  /** More environment (secrets such as TAGROLL_NOTIFY_* variables). */
+  env?: Record<string, string>;
 }
 
 /** A coordinator event and the wall-clock time the benchmark saw it. */
@@ -52,7 +54,7 @@ export interface BenchTagroll {
 
 /** The configuration `tagroll serve` would build from this YAML and the standard variables. */
 export function benchConfig(
-  o: Pick<BenchTagrollOptions, "consulAddr" | "nomadAddr" | "yaml" | "coordinator">,
+  o: Pick<BenchTagrollOptions, "consulAddr" | "nomadAddr" | "yaml" | "coordinator" | "env">,
 ) {
   const config = loadConfig({
     flags: { config: CONFIG_PATH, host: "127.0.0.1", coordinator: o.coordinator },
@@ -60,6 +62,7 @@ export function benchConfig(
       TAGROLL_SIGNING_KEYS: `bench:${randomBytes(32).toString("base64")}`,
       CONSUL_HTTP_ADDR: o.consulAddr,
       NOMAD_ADDR: o.nomadAddr,
+      ...o.env,
     },
     cwd: "/bench",
     readFile: (path) => (path === CONFIG_PATH ? o.yaml : undefined),

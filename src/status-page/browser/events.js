@@ -1,5 +1,5 @@
 /**
- * Status page script, part 2 of 3: applying one coordinator event (the types of
+ * Status page script, part 4 of 5: applying one coordinator event (the types of
  * src/coordinator/model/rollout-events.ts) to the state drawn by part 1. Updates are incremental and
  * idempotent, so an event replayed over a newer snapshot does no harm; anything the page cannot
  * place (an unknown service, another rollout id) asks for a fresh snapshot instead of guessing.
@@ -74,6 +74,10 @@ function applyEvent(e) {
       if (a) a.drift = true;
       break;
     }
+    case "gate":
+      // A value held, released or dropped by the service's gate: the snapshot has the
+      // `waiting` view and the history entry that go with it.
+      return refreshSoon();
     default:
       return;
   }

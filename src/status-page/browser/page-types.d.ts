@@ -51,6 +51,8 @@ interface ServiceView {
   allocations: AllocView[];
   history: HistoryView[];
   error?: string;
+  /** A value waiting for approval or a deploy window; null or absent when none. */
+  waiting?: WaitingView | null;
 }
 
 interface LeaderView {
@@ -61,6 +63,7 @@ interface LeaderView {
 interface Snapshot {
   generatedAt: number;
   leader?: LeaderView;
+  viewer?: ViewerView;
   services: ServiceView[];
 }
 
@@ -72,6 +75,7 @@ interface EventBase {
 
 type PageEvent =
   | { type: "leadership"; leader: boolean; at: number; service?: undefined }
+  | (EventBase & { type: "gate"; change: string; value: string; waiting: WaitingView | null })
   | (EventBase & {
       type: "rollout-started";
       kind: string;
@@ -100,3 +104,33 @@ type PageEvent =
       error?: string;
     })
   | { type: "drift"; service: string; allocId: string; desired: string; rendered?: string; at: number };
+
+/** A value that waits before it rolls out (ServiceStatus.waiting, from the approvals/windows work). */
+interface WaitingView {
+  kind: "pending-approval" | "scheduled";
+  value: string;
+  since?: string | number;
+  approvals?: Array<{ by: string; at: string | number }>;
+  required: number;
+  expiresAt?: string | number;
+  opensAt?: string | number;
+}
+
+/** The token behind the snapshot (`viewer` of GET status/data). */
+interface ViewerView {
+  subject: string;
+  scopes: string[];
+}
+
+/** One button's request and the question asked before it is sent (browser/actions.js). */
+interface PageAction {
+  id: "approve" | "reject" | "deploy" | "rollback" | "restart";
+  label: string;
+  confirm: string;
+  /** Relative to the page, e.g. `api/v1/services/web/rollback`. */
+  path: string;
+  body?: Record<string, string>;
+  /** Ask for an optional reason (sent as `reason`). */
+  reason?: boolean;
+  danger?: boolean;
+}

@@ -1,7 +1,7 @@
 /**
- * Status page script, part 1 of 3: the page's state and how it is drawn. Everything is drawn with
+ * Status page script, part 1 of 5: the page's state and how it is drawn. Everything is drawn with
  * DOM methods and textContent, never innerHTML, so no value (a tag, an error message from Nomad)
- * can inject markup. data-* attributes carry the state for tests and tools. The three parts are
+ * can inject markup. data-* attributes carry the state for tests and tools. The five parts are
  * plain scripts sharing one scope: page-html.ts inlines them, in order, in one function under the
  * page's CSP nonce (tsconfig.json in this folder type-checks them together).
  */
@@ -51,6 +51,7 @@ const clock = (ms) => (ms ? new Date(ms).toLocaleTimeString() : "");
 function setSnapshot(data) {
   views.clear();
   leader = data.leader;
+  setViewer(data.viewer);
   for (const s of data.services) views.set(s.service, s);
   renderAll();
 }
@@ -99,6 +100,7 @@ function renderService(s) {
       h("div", {}, h("dt", {}, "key"), h("dd", {}, code(s.key))),
     ),
   );
+  el.append(renderWaiting(s), renderActions(s));
   if (r && r.kind !== "adopted") el.append(renderRollout(s, r));
   if (s.error) el.append(h("p", { class: "error" }, "Nomad: " + s.error));
   el.append(h("ul", { class: "allocs", "aria-label": "allocations" }, s.allocations.map(renderAlloc)));
@@ -167,6 +169,17 @@ function renderAlloc(a) {
   return li;
 }
 
+/**
+ * @param {ServiceView} s
+ * @param {number} i
+ */
+function historyButton(s, i) {
+  const action = historyDeploy(s, i, scopes);
+  return action
+    ? [" ", actionButton(s.service, action, actionState.get(s.service)?.state === "sending")]
+    : "";
+}
+
 /** @param {ServiceView} s */
 function renderHistory(s) {
   const d = /** @type {HTMLDetailsElement} */ (h("details", { class: "history" }));
@@ -177,10 +190,10 @@ function renderHistory(s) {
     h(
       "ol",
       {},
-      s.history.map((e) =>
+      s.history.map((e, i) =>
         h(
           "li",
-          { "data-history-kind": e.kind },
+          { "data-history-kind": e.kind, "data-history-tag": e.tag },
           h("time", { datetime: e.at }, new Date(e.at).toLocaleString()),
           " ",
           e.kind,
@@ -190,6 +203,7 @@ function renderHistory(s) {
           e.source ? " · " + e.source : "",
           e.outcome ? " · " + e.outcome : "",
           e.message ? " · " + e.message : "",
+          historyButton(s, i),
         ),
       ),
     ),

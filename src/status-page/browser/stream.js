@@ -1,5 +1,5 @@
 /**
- * Status page script, part 3 of 3: the token, the snapshot and the live stream.
+ * Status page script, part 5 of 5: the token, the snapshot and the live stream.
  *
  * The token comes from the URL fragment (`/#token=…`: browsers never send fragments, so it never
  * reaches a server or proxy log), moves to sessionStorage (this tab only) and is wiped from the
@@ -55,6 +55,8 @@ function showAuth(reason) {
   token = null;
   sessionStorage.removeItem(TOKEN_KEY);
   views.clear();
+  actionState.clear();
+  setViewer(undefined);
   byId("services").replaceChildren();
   byId("auth-reason").textContent = reason || "";
   byId("auth").hidden = false;

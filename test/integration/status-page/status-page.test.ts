@@ -1,67 +1,31 @@
-import { randomBytes } from "node:crypto";
-import { mkdir } from "node:fs/promises";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { registerDemoJob } from "../../../src/demo/demo-job.js";
-import { createAdminToken, type Scope } from "../../../src/tokens/index.js";
-import {
-  callAlloc,
-  kvDeleteTree,
-  kvGet,
-  kvPut,
-  nomadAddr,
-  purgeJob,
-  runningAllocs,
-  waitFor,
-  waitForHealthyAllocs,
-} from "../../helpers/cluster.js";
-import { linesContaining, loadTestConfig } from "../../helpers/tagroll.js";
+import type { Scope } from "../../../src/tokens/index.js";
+import { callAlloc, kvPut, runningAllocs } from "../../helpers/cluster.js";
+import { linesContaining } from "../../helpers/tagroll.js";
 import { sample } from "../../unit/metrics/prom-text.js";
-import { launchChromium, recordedContext, recordStates, seenStates } from "./browser.js";
-import { serveWithStatus, type ServedTagroll } from "./serve-with-status.js";
-import { historyKey, rolloutKey } from "../../../src/state/kv-layout.js";
+import { recordedContext, recordStates, seenStates } from "./browser.js";
+import { startDemoPage, type DemoPage } from "./demo-page.js";
+import type { ServedTagroll } from "./serve-with-status.js";
 
 /**
  * Issue 5, item 4: the status page in Debian's headless Chromium against real agents, following
  * a real rollout of the 3-instance demo job from a KV write to every allocation on the new tag.
  */
 describe("status page in headless Chromium", () => {
-  const service = `status-${randomBytes(3).toString("hex")}`;
-  const key = `configs/${service}/IMAGE_TAG`;
-  const card = `[data-service="${service}"]`;
+  let demo: DemoPage;
+  let service: string, key: string, card: string;
   let tagroll: ServedTagroll;
   let browser: Browser;
-  const token = async (scopes: Scope[]) =>
-    (
-      await createAdminToken(tagroll.runtime.config.keys, tagroll.runtime.config.activeKeyId, {
-        subject: "status-page-test",
-        scopes,
-        expiresIn: 900,
-      })
-    ).token;
+  const token = (scopes: Scope[]) => demo.token(scopes);
 
   beforeAll(async () => {
-    await mkdir("test-artifacts", { recursive: true });
-    await kvPut(key, "v1");
-    await registerDemoJob(nomadAddr(), { id: service, service, count: 3 });
-    await waitForHealthyAllocs(service, 3);
-    const config = loadTestConfig({
-      yaml: `services:\n  - name: ${service}\n    image: docker.io/tagroll/${service}\n    policy:\n      order: none\n`,
-      coordinator: true,
-    });
-    tagroll = await serveWithStatus({ ...config, server: { ...config.server, port: 0 } });
-    // The leader adopts v1 as the baseline first; a write before that would be adopted, not rolled out.
-    await waitFor("the leader to adopt v1", async () => (await kvGet(rolloutKey(service))) !== undefined);
-    browser = await launchChromium();
+    demo = await startDemoPage("status");
+    ({ service, key, card, tagroll, browser } = demo);
   });
 
   afterAll(async () => {
-    await browser?.close();
-    await tagroll?.close();
-    await purgeJob(service);
-    for (const prefix of [`configs/${service}`, rolloutKey(service), historyKey(service)]) {
-      await kvDeleteTree(prefix);
-    }
+    await demo?.close();
   });
 
   async function allocRows(page: Page) {
