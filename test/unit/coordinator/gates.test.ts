@@ -40,8 +40,11 @@ const approvals = (h: Harness) =>
     history: new HistoryStore(h.kv, { clock: h.clock }),
     clock: h.clock,
   });
+/** The service's history entries (a key each, src/state/history-store.ts), in no particular order. */
 const history = (h: Harness) =>
-  JSON.parse(h.peek(historyKey("web")) ?? "[]") as Array<{ kind: string; tag?: string }>;
+  Object.entries(h.kv.dump())
+    .filter(([key]) => key.startsWith(`${historyKey("web")}/`))
+    .map(([, value]) => JSON.parse(value) as { kind: string; tag?: string });
 const waitsFor = (h: Harness, value: string) => h.clock.until(() => gate(h).waiting?.value === value);
 
 describe("gates in front of the runner (fake agents, virtual time)", () => {
