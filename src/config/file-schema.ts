@@ -13,6 +13,7 @@ import {
   sessionTtl,
 } from "./schema-fields.js";
 import { policySchema, rolloutSchema, serviceSchema } from "./service-schema.js";
+import { registrySchema } from "./supply-chain-schema.js";
 
 /**
  * The configuration file (YAML or JSON), after env and flag values are laid over it. Objects are
@@ -79,6 +80,8 @@ export const fileSchema = z.strictObject({
     .strictObject({ policy: policySchema.optional(), rollout: rolloutSchema.optional() })
     .prefault({}),
   services: z.array(serviceSchema).default([]),
+  // issue 12: registry hosts and their credentials
+  registries: z.array(registrySchema).default([]),
 });
 
 export type FileConfig = z.infer<typeof fileSchema>;

@@ -2,6 +2,7 @@ import path from "node:path";
 import type { z } from "zod";
 import { resolveConsul, resolveNomad } from "./agent-configs.js";
 import { buildServices } from "./build-services.js";
+import { buildRegistries } from "./supply-chain.js";
 import { ConfigError, formatFieldPath } from "./config-error.js";
 import type { ConfigFlags, Env } from "./config-flags.js";
 import { fileSchema, type FileConfig } from "./file-schema.js";
@@ -62,6 +63,7 @@ export function loadConfig(options: LoadConfigOptions = {}): TagrollConfig {
     historyLimit: data.historyLimit,
     logLevel: data.logLevel,
     services: buildServices(data, ctx),
+    registries: buildRegistries(data.registries, ctx),
     ...(file !== undefined && { configFile: file.path }),
   };
   if (ctx.issues.length > 0) throw new ConfigError(ctx.issues);

@@ -11,6 +11,7 @@ import {
   serviceKey,
   serviceName,
 } from "./schema-fields.js";
+import { supplyChainFields } from "./supply-chain-schema.js";
 
 export const PUSH_SOURCES = [
   "dockerhub",
@@ -70,6 +71,8 @@ export const serviceSchema = z.strictObject({
   policy: policySchema.optional(),
   jobs: z.array(job).default([]),
   rollout: rolloutSchema.optional(),
+  // issue 12: digest, verify, poll, prune
+  ...supplyChainFields,
 });
 
 export type ServiceFileConfig = z.infer<typeof serviceSchema>;

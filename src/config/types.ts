@@ -20,6 +20,8 @@ export interface TagrollConfig {
   services: ServiceConfig[];
   /** Absolute path of the config file that was read, when one was. */
   configFile?: string;
+  // --- issue 12: registries tagroll calls (digests, signatures, polling, pruning) ---
+  registries?: RegistryConfig[];
 }
 
 export interface ServerConfig {
@@ -119,4 +121,24 @@ export interface ServiceConfig {
     /** Longest wait for a re-rendered template before a restart. */
     renderTimeoutMs: number;
   };
+  // --- issue 12: digest pinning, signatures, polling, pruning (src/config/supply-chain.ts) ---
+  supplyChain?: SupplyChainConfig;
 }
+
+// --- issue 12 ---
+export interface RegistryConfig {
+  host: string;
+  insecure: boolean;
+  /** From `passwordEnv` or `passwordFile`; never logged. */
+  credentials?: { username: string; password: string };
+}
+
+export interface SupplyChainConfig {
+  /** KV key the digest is written to, next to the tag; unset = digests are not pinned. */
+  digestKey?: string;
+  /** cosign public keys (PEM) of which one must have signed the digest; empty = no check. */
+  publicKeys: Array<{ file: string; pem: string }>;
+  pollEveryMs?: number;
+  prune?: { keep: number; keepTags: string[] };
+}
+// --- end issue 12 ---

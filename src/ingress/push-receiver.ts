@@ -11,6 +11,8 @@ import type { HistoryStore } from "../state/history-store.js";
 import { parsePush } from "../webhooks/parse-push.js";
 import { repositoryMatches } from "../webhooks/tag-grammar.js";
 import { acceptedMediaType, parseJsonBody } from "./content-type.js";
+import { admitPush, digestFields, writeDesired } from "./supply-chain-step.js";
+import type { SupplyChainGate } from "../supply-chain/supply-chain-gate.js";
 import type { HookReply, HookRequest } from "./hook-request.js";
 
 /**
@@ -22,7 +24,13 @@ import type { HookReply, HookRequest } from "./hook-request.js";
  */
 const REGISTRY_WIDE: ReadonlySet<string> = new Set(["distribution", "harbor"]);
 
-export type WebhookOutcome = "accepted" | "ignored" | "rejected_by_policy" | "duplicate";
+export type WebhookOutcome =
+  | "accepted"
+  | "ignored"
+  | "rejected_by_policy"
+  | "duplicate"
+  // issue 12: no signature by a configured key, or the tag is not in the registry
+  | "unverified";
 
 /** Told about every webhook that got as far as a service (metrics hook in here). */
 export interface IngressObserver {
@@ -47,6 +55,8 @@ export interface PushReceiverDeps {
   clock: Clock;
   log: Logger;
   observer?: IngressObserver;
+  /** issue 12: digest resolution and signature checks, for services with `supplyChain`. */
+  gate?: SupplyChainGate;
 }
 
 /**
@@ -107,14 +117,22 @@ export class PushReceiver {
     if (deliveryId !== undefined && (await this.deps.deliveries.has(name, event.source, deliveryId))) {
       return done("duplicate", 200, { tag: event.tag, reason: "delivery already processed" });
     }
+    // issue 12: resolve the digest and check its signature before anything is written.
+    const admission = await admitPush(this.deps.gate, service, event);
+    if (admission && !admission.admitted) {
+      return done("unverified", 200, { tag: event.tag, reason: admission.reason, refused: admission.kind });
+    }
     let result;
     const writeStarted = this.deps.clock.now();
     try {
-      result = await writeDesiredTag(this.deps.kv, service.key, (current) => {
+      const decide = (current: string | undefined) => {
         if (current === event.tag) return { skip: "already the desired value" };
         const verdict = evaluateTag(service.policy, event.tag, current);
         return verdict.accept ? { write: event.tag } : { skip: verdict.reason };
-      });
+      };
+      result = admission
+        ? await writeDesired(this.deps.kv, service, event.tag, admission.digest, decide)
+        : await writeDesiredTag(this.deps.kv, service.key, decide);
     } catch (err) {
       // Out of CAS rounds under a burst of pushes: a 503 makes the registry retry; a 409 would not.
       if (err instanceof ConflictError)
@@ -139,9 +157,15 @@ export class PushReceiver {
         tag: result.value,
         ...(result.previous !== undefined ? { previous: result.previous } : {}),
         source: event.source,
+        ...digestFields(result),
       })
       .catch((err: unknown) => log.warn({ err }, "tag written but history append failed"));
-    return done("accepted", 202, { tag: result.value, previous: result.previous ?? null, key: service.key });
+    return done("accepted", 202, {
+      tag: result.value,
+      previous: result.previous ?? null,
+      key: service.key,
+      ...digestFields(result),
+    });
   }
 
   /** Of several tags in one delivery, the newest by the service's policy (last one if unordered). */

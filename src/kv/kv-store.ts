@@ -13,6 +13,14 @@ export interface KvEntry {
   flags?: number;
 }
 
+/** One write of `KvStore.setAll`. */
+export interface KvWrite {
+  key: string;
+  value: string;
+  cas?: number;
+  flags?: number;
+}
+
 export interface KvListResult {
   entries: KvEntry[];
   /** X-Consul-Index of the answer: the highest ModifyIndex under the prefix. */
@@ -48,6 +56,14 @@ export interface KvStore {
    */
   set(key: string, value: string, options?: { cas?: number; flags?: number }): Promise<boolean>;
   delete(key: string, options?: { cas?: number; recurse?: boolean }): Promise<boolean>;
+  // --- issue 12 (digest pinning): several keys in one Consul transaction ---
+  /**
+   * Writes every entry in one Consul `/v1/txn`: all or none. An entry with `cas` is written only
+   * when its ModifyIndex equals it (`cas: 0` = create only); resolves false when a check failed
+   * and so nothing was written. Optional so hand-written test fakes need not implement it.
+   */
+  setAll?(writes: readonly KvWrite[]): Promise<boolean>;
+  // --- end issue 12 ---
 
   createSession(options: SessionOptions): Promise<string>;
   /** Resolves false when the session no longer exists (expired or destroyed). */

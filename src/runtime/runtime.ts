@@ -16,6 +16,7 @@ import { HistoryStore } from "../state/history-store.js";
 import { RevocationStore, verifyWebhookToken } from "../tokens/index.js";
 import { closeServer, listen } from "./listen.js";
 import { buildSurfaces } from "./surfaces.js";
+import { buildSupplyChain } from "./supply-chain-parts.js";
 
 export interface RuntimeOptions {
   config: TagrollConfig;
@@ -87,6 +88,16 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
         observers,
       })
     : undefined;
+  // issue 12: registry clients, the digest/signature gate and the pollers
+  const supplyChain = buildSupplyChain({
+    config,
+    kv,
+    history,
+    clock,
+    log,
+    coordinator,
+    ...(surfaces && { observer: surfaces.supplyChainObserver }),
+  });
   const parts: RuntimeParts = { config, kv, health, nomad, history, deliveries, revocations, coordinator };
 
   const receiver = new PushReceiver({
@@ -98,6 +109,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     clock,
     log: log.child({ component: "ingress" }),
     observer: { onWebhook: (event) => ingressObservers.forEach((o) => o.onWebhook(event)) },
+    ...(supplyChain && { gate: supplyChain.gate }),
   });
   const app = createApp({
     log,
@@ -114,6 +126,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   });
   const { server, url } = await listen(config.server, app);
   coordinator?.start();
+  supplyChain?.start();
   log.info({ url, coordinator: Boolean(coordinator), services: config.services.length }, "tagroll serving");
 
   return {
@@ -124,6 +137,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       // Open event streams would keep server.close() waiting forever.
       surfaces?.close();
       await closeServer(server);
+      await supplyChain?.stop();
       await coordinator?.stop();
       kv.close();
       health.close();

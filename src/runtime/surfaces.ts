@@ -10,6 +10,8 @@ import type { RolloutObserver } from "../coordinator/index.js";
 import type { IngressObserver } from "../ingress/push-receiver.js";
 import type { KvStore } from "../kv/kv-store.js";
 import { createMetrics } from "../metrics/create-metrics.js";
+import { supplyChainMetrics } from "../metrics/supply-chain-metrics.js";
+import type { SupplyChainObserver } from "../supply-chain/supply-chain-observer.js";
 import type { NomadApi } from "../nomad/nomad-api.js";
 import type { HistoryStore } from "../state/history-store.js";
 import { createStatusPage } from "../status-page/create-status-page.js";
@@ -20,6 +22,8 @@ export interface Surfaces {
   routers: Array<{ path: string; router: Router }>;
   observers: RolloutObserver[];
   ingressObserver: IngressObserver;
+  /** issue 12: supply-chain series on the same registry. */
+  supplyChainObserver: SupplyChainObserver;
   close(): void;
 }
 
@@ -77,6 +81,7 @@ export function buildSurfaces(deps: {
     ],
     observers: [statusPage.observer, metrics.rolloutObserver],
     ingressObserver: metrics.ingressObserver,
+    supplyChainObserver: supplyChainMetrics(metrics.registry),
     close: () => statusPage.close(),
   };
 }
