@@ -5,6 +5,7 @@ import { registerCheckCommand } from "./commands/check.js";
 import { registerDeployCommand } from "./commands/deploy.js";
 import { registerDevCommand } from "./commands/dev.js";
 import { registerHistoryCommand } from "./commands/history.js";
+import { registerPruneCommand } from "./commands/prune.js";
 import { registerRestartCommand } from "./commands/restart.js";
 import { registerRollbackCommand } from "./commands/rollback.js";
 import { registerServeCommand } from "./commands/serve.js";
@@ -28,5 +29,7 @@ export function buildProgram(): Command {
   registerApiTokenCommand(program);
   registerDevCommand(program);
   registerAgentsCommand(program);
+  // issue 12
+  registerPruneCommand(program);
   return program;
 }

@@ -29,7 +29,12 @@ export async function writeDesired(
 ): Promise<PinnedWrite> {
   const digestKey = service.supplyChain?.digestKey;
   if (digestKey === undefined) throw new Error(`service ${service.name} does not pin digests`);
-  return writePinnedTag(kv, { tag: service.key, digest: digestKey }, { tag, digest }, decide);
+  return writePinnedTag(
+    kv,
+    { tag: service.key, digest: digestKey, service: service.name },
+    { tag, digest },
+    decide,
+  );
 }
 
 /** `digest` and `previousDigest` of a pinned write, for history and replies. */

@@ -16,7 +16,7 @@ import { HistoryStore } from "../state/history-store.js";
 import { RevocationStore, verifyWebhookToken } from "../tokens/index.js";
 import { closeServer, listen } from "./listen.js";
 import { buildSurfaces } from "./surfaces.js";
-import { buildSupplyChain } from "./supply-chain-parts.js";
+import { buildSupplyChain, type SupplyChainParts } from "./supply-chain-parts.js";
 
 export interface RuntimeOptions {
   config: TagrollConfig;
@@ -47,6 +47,8 @@ export interface RuntimeParts {
 }
 
 export interface Runtime extends RuntimeParts {
+  /** issue 12: registry clients, gate, poller and pruner; undefined when no service uses them. */
+  supplyChain: SupplyChainParts | undefined;
   server: Server;
   url: string;
   close(): Promise<void>;
@@ -68,10 +70,22 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     options.surfaces === false
       ? undefined
       : buildSurfaces({ config, kv, nomad, history, revocations, log, clock });
+  // issue 12: registry clients, the digest/signature gate and the pollers
+  const supplyChain = buildSupplyChain({
+    config,
+    kv,
+    history,
+    clock,
+    log,
+    // Read when a poll is due: the coordinator is built below.
+    isLeader: config.coordinator.enabled ? () => coordinator?.isLeader() ?? false : undefined,
+    ...(surfaces && { observer: surfaces.supplyChainObserver }),
+  });
   const observers = [
     ...(surfaces?.observers ?? []),
     new ExternalEdits({ services: config.services, kv, history, log: log.child({ component: "history" }) }),
     ...(options.observers ?? []),
+    ...(supplyChain?.rolloutObservers ?? []),
   ];
   const ingressObservers = [surfaces?.ingressObserver, options.ingressObserver].filter(
     (o) => o !== undefined,
@@ -88,16 +102,6 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
         observers,
       })
     : undefined;
-  // issue 12: registry clients, the digest/signature gate and the pollers
-  const supplyChain = buildSupplyChain({
-    config,
-    kv,
-    history,
-    clock,
-    log,
-    coordinator,
-    ...(surfaces && { observer: surfaces.supplyChainObserver }),
-  });
   const parts: RuntimeParts = { config, kv, health, nomad, history, deliveries, revocations, coordinator };
 
   const receiver = new PushReceiver({
@@ -131,6 +135,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
 
   return {
     ...parts,
+    supplyChain,
     server,
     url,
     close: async () => {

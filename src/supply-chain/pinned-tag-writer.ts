@@ -1,5 +1,8 @@
+import { randomUUID } from "node:crypto";
 import { systemClock, type Clock } from "../core/clock.js";
-import type { KvStore } from "../kv/kv-store.js";
+import type { RestartRequest } from "../coordinator/index.js";
+import type { KvStore, KvWrite } from "../kv/kv-store.js";
+import { requestKey } from "../state/kv-layout.js";
 import { casRetry } from "../state/cas-retry.js";
 import { TAGROLL_WRITE_FLAGS, type TagDecision } from "../state/desired-tag-writer.js";
 
@@ -18,11 +21,13 @@ export type PinnedWrite =
  * on its ModifyIndex, so the two keys never disagree (README, "Digests"). Like `writeDesiredTag`
  * it re-reads and re-decides after a lost round. The same tag with a new digest is a new desired
  * value (a mutable tag was re-pushed) and skips the tag policy; the same tag and digest is a
- * duplicate.
+ * duplicate. As the tag key does not change then, the same transaction also writes a rolling
+ * restart request for `keys.service` (src/coordinator/model/restart-request.ts), so the
+ * coordinator restarts the allocations onto the new digest, health-gated like any rollout.
  */
 export async function writePinnedTag(
   kv: KvStore,
-  keys: { tag: string; digest: string },
+  keys: { tag: string; digest: string; service?: string },
   want: { tag: string; digest: string },
   decide: (current: string | undefined) => TagDecision | Promise<TagDecision>,
   options: { clock?: Clock } = {},
@@ -40,7 +45,7 @@ export async function writePinnedTag(
       const decision = await decide(current);
       if ("skip" in decision) return { outcome: "skipped", reason: decision.skip, current };
     }
-    const written = await setAll([
+    const writes: KvWrite[] = [
       { key: keys.tag, value: want.tag, cas: tagEntry?.modifyIndex ?? 0, flags: TAGROLL_WRITE_FLAGS },
       {
         key: keys.digest,
@@ -48,7 +53,13 @@ export async function writePinnedTag(
         cas: digestEntry?.modifyIndex ?? 0,
         flags: TAGROLL_WRITE_FLAGS,
       },
-    ]);
+    ];
+    if (current === want.tag && keys.service !== undefined) {
+      const now = (options.clock ?? systemClock).now();
+      const request: RestartRequest = { id: randomUUID(), kind: "restart", requestedAt: now, by: "digest" };
+      writes.push({ key: requestKey(keys.service), value: JSON.stringify(request) });
+    }
+    const written = await setAll(writes);
     if (!written) return undefined;
     return {
       outcome: "written",

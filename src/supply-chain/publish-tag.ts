@@ -27,7 +27,7 @@ export async function publishTag(
   if (digestKey === undefined) throw new Error(`service ${service.name} does not pin digests`);
   const result = await writePinnedTag(
     deps.kv,
-    { tag: service.key, digest: digestKey },
+    { tag: service.key, digest: digestKey, service: service.name },
     { tag, digest: admission.digest },
     (current) => {
       const verdict = evaluateTag(service.policy, tag, current);
