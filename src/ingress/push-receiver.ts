@@ -3,17 +3,14 @@ import { AuthError, ConflictError, ForbiddenError, UpstreamUnavailableError } fr
 import type { Logger } from "../core/logger.js";
 import type { PushEvent } from "../core/push-event.js";
 import type { ServiceConfig } from "../config/types.js";
-import type { KvStore } from "../kv/kv-store.js";
 import { compareTags, evaluateTag } from "../policy/index.js";
-import type { DeliveryStore } from "../state/delivery-store.js";
-import { writeDesiredTag } from "../state/desired-tag-writer.js";
-import type { HistoryStore } from "../state/history-store.js";
 import { parsePush } from "../webhooks/parse-push.js";
 import { repositoryMatches } from "../webhooks/tag-grammar.js";
 import { acceptedMediaType, parseJsonBody } from "./content-type.js";
-import { admitPush, digestFields, writeDesired } from "./supply-chain-step.js";
-import type { SupplyChainGate } from "../supply-chain/supply-chain-gate.js";
 import type { HookReply, HookRequest } from "./hook-request.js";
+import type { PushWriter } from "./push-write.js";
+import type { SupplyChainGate } from "../supply-chain/supply-chain-gate.js";
+import { admitPush, pinOf } from "./supply-chain-step.js";
 
 /**
  * Senders that notify one endpoint about every repository of the registry (a Distribution
@@ -41,7 +38,7 @@ export interface WebhookObservation {
   service: string;
   source: string;
   outcome: WebhookOutcome;
-  /** Read + CAS write of the desired tag until Consul acknowledged it; set when a tag was written. */
+  /** The transaction(s) writing the desired tag until Consul committed one; set when a tag was written. */
   kvWriteMs?: number;
 }
 
@@ -49,9 +46,8 @@ export interface PushReceiverDeps {
   services: readonly ServiceConfig[];
   /** Resolves the token's service name; throws AuthError for anything not a valid, live token. */
   verifyToken: (token: string) => Promise<{ service: string; jti: string }>;
-  kv: KvStore;
-  history: HistoryStore;
-  deliveries: DeliveryStore;
+  /** The one-transaction write of a push (push-write.ts). */
+  writer: PushWriter;
   clock: Clock;
   log: Logger;
   observer?: IngressObserver;
@@ -61,7 +57,7 @@ export interface PushReceiverDeps {
 
 /**
  * The webhook core (ARCHITECTURE.md, "Ingress"): token → content type → JSON → parse → repository →
- * dedupe → policy-checked CAS write → history. Throws typed errors; the route maps them.
+ * one transaction: revocation and dedupe checks, policy-checked CAS write, history. Throws typed errors; the route maps them.
  */
 export class PushReceiver {
   private readonly services: Map<string, ServiceConfig>;
@@ -71,7 +67,7 @@ export class PushReceiver {
   }
 
   async handle(req: HookRequest): Promise<HookReply> {
-    const { service: name } = await this.deps.verifyToken(req.token);
+    const { service: name, jti } = await this.deps.verifyToken(req.token);
     const service = this.services.get(name);
     if (!service) throw new AuthError();
     const log = this.deps.log.child({ service: name });
@@ -82,8 +78,12 @@ export class PushReceiver {
       { headers: req.headers, body, rawBody: req.rawBody, contentType },
       { pinned: service.source, secrets: service.secrets, now: new Date(this.deps.clock.now()) },
     );
-    let kvWriteMs: number | undefined;
-    const done = (outcome: WebhookOutcome, status: number, extra: Record<string, unknown>): HookReply => {
+    const done = (
+      outcome: WebhookOutcome,
+      status: number,
+      extra: Record<string, unknown>,
+      kvWriteMs?: number,
+    ): HookReply => {
       this.deps.observer?.onWebhook({
         service: name,
         source: delivery.source,
@@ -109,63 +109,59 @@ export class PushReceiver {
     }
     const event = this.newest(service, mine);
 
-    // Checked before the write, recorded only after it: a record written first outlives a write
-    // that then fails with Consul gone (removing it fails too), and the sender's retry would be
-    // dropped as a duplicate, losing the push. Two identical deliveries racing both pass the
-    // check; the CAS makes the second one find "already the desired value".
+    // The delivery record, the revocation check, the value and its history entry all go in one
+    // Consul transaction (push-write.ts): a record cannot outlive a write that failed, so a
+    // sender's retry is never dropped as a duplicate of a push that was lost.
     const { deliveryId } = event;
-    if (deliveryId !== undefined && (await this.deps.deliveries.has(name, event.source, deliveryId))) {
-      return done("duplicate", 200, { tag: event.tag, reason: "delivery already processed" });
-    }
     // issue 12: resolve the digest and check its signature before anything is written.
     const admission = await admitPush(this.deps.gate, service, event);
     if (admission && !admission.admitted) {
       return done("unverified", 200, { tag: event.tag, reason: admission.reason, refused: admission.kind });
     }
+    const pin = admission && pinOf(service, event.tag, admission.digest);
     let result;
     const writeStarted = this.deps.clock.now();
     try {
-      const decide = (current: string | undefined) => {
-        if (current === event.tag) return { skip: "already the desired value" };
-        const verdict = evaluateTag(service.policy, event.tag, current);
-        return verdict.accept ? { write: event.tag } : { skip: verdict.reason };
-      };
-      result = admission
-        ? await writeDesired(this.deps.kv, service, event.tag, admission.digest, decide)
-        : await writeDesiredTag(this.deps.kv, service.key, decide);
+      result = await this.deps.writer.write({
+        service: name,
+        key: service.key,
+        jti,
+        ...(deliveryId !== undefined && { delivery: { source: event.source, id: deliveryId } }),
+        decide: (current) => {
+          if (current === event.tag) return { skip: "already the desired value" };
+          const verdict = evaluateTag(service.policy, event.tag, current);
+          return verdict.accept ? { write: event.tag } : { skip: verdict.reason };
+        },
+        entry: (tag, previous) => ({
+          kind: "push",
+          tag,
+          ...(previous !== undefined ? { previous } : {}),
+          source: event.source,
+          ...(pin && { digest: pin.digest }),
+        }),
+        ...(pin && { pin }),
+      });
     } catch (err) {
       // Out of CAS rounds under a burst of pushes: a 503 makes the registry retry; a 409 would not.
       if (err instanceof ConflictError)
         throw new UpstreamUnavailableError("consul", `${err.message}; retry later`);
       throw err;
     }
-    if (deliveryId !== undefined) {
-      await this.deps.deliveries
-        .markSeen(name, event.source, deliveryId)
-        .catch((err: unknown) =>
-          log.warn({ err }, "delivery decided but not recorded; a redelivery is re-checked by policy"),
-        );
+    if (result.outcome === "seen") {
+      return done("duplicate", 200, { tag: event.tag, reason: "delivery already processed" });
     }
-    if (result.outcome === "written") kvWriteMs = this.deps.clock.now() - writeStarted;
     if (result.outcome === "skipped") {
       const outcome = result.reason === "already the desired value" ? "duplicate" : "rejected_by_policy";
       return done(outcome, 200, { tag: event.tag, reason: result.reason });
     }
-    await this.deps.history
-      .append(name, {
-        kind: "push",
-        tag: result.value,
-        ...(result.previous !== undefined ? { previous: result.previous } : {}),
-        source: event.source,
-        ...digestFields(result),
-      })
-      .catch((err: unknown) => log.warn({ err }, "tag written but history append failed"));
-    return done("accepted", 202, {
+    const kvWriteMs = this.deps.clock.now() - writeStarted;
+    const reply = {
       tag: result.value,
       previous: result.previous ?? null,
       key: service.key,
-      ...digestFields(result),
-    });
+      ...(pin && { digest: pin.digest }),
+    };
+    return done("accepted", 202, reply, kvWriteMs);
   }
 
   /** Of several tags in one delivery, the newest by the service's policy (last one if unordered). */

@@ -1,8 +1,6 @@
 import type { ServiceConfig } from "../config/types.js";
 import type { PushEvent } from "../core/push-event.js";
-import type { KvStore } from "../kv/kv-store.js";
-import type { TagDecision } from "../state/desired-tag-writer.js";
-import { writePinnedTag, type PinnedWrite } from "../supply-chain/pinned-tag-writer.js";
+import type { DigestPin } from "../supply-chain/digest-pin.js";
 import type { Admission, SupplyChainGate } from "../supply-chain/supply-chain-gate.js";
 
 /**
@@ -19,29 +17,8 @@ export async function admitPush(
   return gate.admit(service, event.tag, event.digest);
 }
 
-/** The tag and its digest in one transaction; a result shaped like `writeDesiredTag`'s. */
-export async function writeDesired(
-  kv: KvStore,
-  service: ServiceConfig,
-  tag: string,
-  digest: string,
-  decide: (current: string | undefined) => TagDecision,
-): Promise<PinnedWrite> {
-  const digestKey = service.supplyChain?.digestKey;
-  if (digestKey === undefined) throw new Error(`service ${service.name} does not pin digests`);
-  return writePinnedTag(
-    kv,
-    { tag: service.key, digest: digestKey, service: service.name },
-    { tag, digest },
-    decide,
-  );
-}
-
-/** `digest` and `previousDigest` of a pinned write, for history and replies. */
-export function digestFields(result: object): { digest?: string; previousDigest?: string } {
-  const r = result as { digest?: unknown; previousDigest?: unknown };
-  return {
-    ...(typeof r.digest === "string" && { digest: r.digest }),
-    ...(typeof r.previousDigest === "string" && { previousDigest: r.previousDigest }),
-  };
+/** The digest to write beside `tag` for a service that pins digests. */
+export function pinOf(service: ServiceConfig, tag: string, digest: string): DigestPin | undefined {
+  const key = service.supplyChain?.digestKey;
+  return key === undefined ? undefined : { tag, digest, key, service: service.name };
 }

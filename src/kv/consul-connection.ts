@@ -6,6 +6,7 @@ import type { ConsulConfig } from "../config/types.js";
 import type { Logger } from "../core/logger.js";
 import type { ConsulRaw } from "./consul-raw.js";
 import { toConsulError } from "./consul-error.js";
+import { ConsulTxnClient } from "./consul-txn-client.js";
 
 export interface ConsulConnectionOptions {
   /** Bound on every non-blocking request; default 10 s. */
@@ -45,8 +46,12 @@ export class ConsulConnection {
   private readonly agent: http.Agent;
   private readonly token: string | undefined;
   private readonly log: Logger | undefined;
+  private txnClient: ConsulTxnClient | undefined;
 
-  constructor(config: ConsulConfig, options: ConsulConnectionOptions = {}) {
+  constructor(
+    private readonly config: ConsulConfig,
+    options: ConsulConnectionOptions = {},
+  ) {
     const url = parseConsulAddress(config.address);
     const path = url.pathname.replace(/\/+$/, "");
     this.where = `${url.protocol}//${url.host}${path}`;
@@ -115,9 +120,16 @@ export class ConsulConnection {
     return toConsulError(error, { where: this.where, operation, token: this.token });
   }
 
+  /** The transaction client for this agent, made on first use (webhook ingest only). */
+  txn(): ConsulTxnClient {
+    this.txnClient ??= new ConsulTxnClient(this.config, this.where, this.requestTimeoutMs);
+    return this.txnClient;
+  }
+
   /** Closes the keep-alive sockets so the process can exit. */
   close(): void {
     this.agent.destroy();
+    void this.txnClient?.close();
   }
 }
 

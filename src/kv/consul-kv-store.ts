@@ -1,9 +1,9 @@
 import type { IncomingMessage } from "node:http";
 import Consul from "consul";
 import type { ConsulConfig } from "../config/types.js";
-import type { KvEntry, KvListResult, KvStore, KvWrite, SessionOptions } from "./kv-store.js";
+import type { KvEntry, KvListResult, KvStore, KvTxnOp, KvTxnResult, SessionOptions } from "./kv-store.js";
 import { ConsulConnection, ResponseContext, type ConsulConnectionOptions } from "./consul-connection.js";
-import type { ConsulKvItem, ConsulRaw, ConsulTxnOp, WithResponse } from "./consul-raw.js";
+import type { ConsulKvItem, ConsulRaw, WithResponse } from "./consul-raw.js";
 
 export { ConsulServiceHealth } from "./consul-service-health.js";
 
@@ -77,32 +77,15 @@ export class ConsulKvStore implements KvStore {
     );
   }
 
-  // --- issue 12 (digest pinning) ---
-  async setAll(writes: readonly KvWrite[]): Promise<boolean> {
-    const ops: ConsulTxnOp[] = writes.map((w) => ({
-      KV: {
-        Verb: w.cas === undefined ? "set" : "cas",
-        Key: w.key,
-        Value: Buffer.from(w.value, "utf8").toString("base64"),
-        Flags: w.flags ?? 0,
-        ...(w.cas !== undefined && { Index: w.cas }),
-      },
-    }));
-    try {
-      await this.conn.raw("txn", (c) => c.transaction.create(ops));
-      return true;
-    } catch (error) {
-      // Consul answers 409 when a cas check failed: the transaction was rolled back whole.
-      if (statusOf(error) === 409) return false;
-      throw this.conn.toError("txn", error);
-    }
-  }
-  // --- end issue 12 ---
-
   async delete(key: string, options: { cas?: number; recurse?: boolean } = {}): Promise<boolean> {
     const cas = options.cas === undefined ? {} : { cas: options.cas };
     const recurse = options.recurse ? { recurse: true } : {};
     return (await this.conn.call(`kv.delete ${key}`, (c) => c.kv.del({ key, ...cas, ...recurse }))) === true;
+  }
+
+  /** One `/v1/txn` round trip (src/kv/consul-txn-client.ts). */
+  async txn(ops: KvTxnOp[]): Promise<KvTxnResult> {
+    return this.conn.txn().txn(ops);
   }
 
   async createSession(options: SessionOptions): Promise<string> {

@@ -83,13 +83,4 @@ export interface ConsulRaw {
   status: {
     leader(options?: ConsulCallOptions): Promise<string>;
   };
-  /** `PUT /v1/txn`; a failed check answers 409, which the library throws. */
-  transaction: {
-    create(operations: ConsulTxnOp[]): Promise<unknown>;
-  };
-}
-
-/** One KV operation of a Consul transaction (https://developer.hashicorp.com/consul/api-docs/txn). */
-export interface ConsulTxnOp {
-  KV: { Verb: "set" | "cas"; Key: string; Value: string; Flags: number; Index?: number };
 }

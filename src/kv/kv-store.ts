@@ -13,14 +13,6 @@ export interface KvEntry {
   flags?: number;
 }
 
-/** One write of `KvStore.setAll`. */
-export interface KvWrite {
-  key: string;
-  value: string;
-  cas?: number;
-  flags?: number;
-}
-
 export interface KvListResult {
   entries: KvEntry[];
   /** X-Consul-Index of the answer: the highest ModifyIndex under the prefix. */
@@ -41,7 +33,7 @@ export interface SessionOptions {
  * this interface only; `consul-kv-store.ts` is the real one, tests may pass a fake.
  * Every method throws `UpstreamUnavailableError` when Consul cannot be reached.
  */
-export interface KvStore {
+export interface KvStore extends KvTxnStore {
   get(key: string): Promise<KvEntry | undefined>;
   /** All keys under `prefix` (recursive). Empty when none. */
   list(prefix: string): Promise<KvListResult>;
@@ -56,14 +48,6 @@ export interface KvStore {
    */
   set(key: string, value: string, options?: { cas?: number; flags?: number }): Promise<boolean>;
   delete(key: string, options?: { cas?: number; recurse?: boolean }): Promise<boolean>;
-  // --- issue 12 (digest pinning): several keys in one Consul transaction ---
-  /**
-   * Writes every entry in one Consul `/v1/txn`: all or none. An entry with `cas` is written only
-   * when its ModifyIndex equals it (`cas: 0` = create only); resolves false when a check failed
-   * and so nothing was written. Optional so hand-written test fakes need not implement it.
-   */
-  setAll?(writes: readonly KvWrite[]): Promise<boolean>;
-  // --- end issue 12 ---
 
   createSession(options: SessionOptions): Promise<string>;
   /** Resolves false when the session no longer exists (expired or destroyed). */
@@ -98,4 +82,29 @@ export interface ServiceHealth {
    * service is still listed. Optional: without it, allocations are restarted undrained.
    */
   setMaintenance?(serviceId: string, enable: boolean, reason: string): Promise<void>;
+}
+
+/**
+ * One operation of a Consul KV transaction (`PUT /v1/txn`, see
+ * https://developer.hashicorp.com/consul/api-docs/txn). `cas` with `index: 0` creates only, as a
+ * PUT with `?cas=0` does; the two checks write nothing and fail the transaction when the key moved.
+ */
+export type KvTxnOp =
+  | { verb: "set"; key: string; value: string; flags?: number }
+  | { verb: "cas"; key: string; value: string; index: number; flags?: number }
+  | { verb: "check-index"; key: string; index: number }
+  | { verb: "check-not-exists"; key: string };
+
+/**
+ * A committed transaction lists the entries Consul returns for it — one per write, with the new
+ * ModifyIndex, and none for `check-not-exists` — so callers find theirs by key. A rolled-back one
+ * lists the ops that failed (Consul answers 409 and applies nothing).
+ */
+export type KvTxnResult =
+  | { committed: true; entries: KvEntry[] }
+  | { committed: false; failed: Array<{ op: number; reason: string }> };
+
+/** Stores that can apply several KV operations atomically, in one round trip. */
+export interface KvTxnStore {
+  txn(ops: KvTxnOp[]): Promise<KvTxnResult>;
 }

@@ -5,7 +5,9 @@ import { systemClock, type Clock } from "../core/clock.js";
 import type { Logger } from "../core/logger.js";
 import { Coordinator } from "../coordinator/index.js";
 import type { RolloutObserver } from "../coordinator/index.js";
+import { IngestState } from "../ingress/ingest-state.js";
 import { PushReceiver, type IngressObserver } from "../ingress/push-receiver.js";
+import { PushWriter } from "../ingress/push-write.js";
 import { ConsulKvStore, ConsulServiceHealth } from "../kv/consul-kv-store.js";
 import { HttpNomadApi } from "../nomad/http-nomad-api.js";
 import type { NomadApi } from "../nomad/nomad-api.js";
@@ -104,14 +106,21 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     : undefined;
   const parts: RuntimeParts = { config, kv, health, nomad, history, deliveries, revocations, coordinator };
 
+  const ingressLog = log.child({ component: "ingress" });
+  // Revocations and desired values in memory, so a webhook makes one Consul round trip.
+  const ingest = new IngestState({ kv, services: config.services, clock, logger: ingressLog });
+  const writer = new PushWriter({ kv, state: ingest, history, deliveries, clock, log: ingressLog });
   const receiver = new PushReceiver({
     services: config.services,
-    verifyToken: (token) => verifyWebhookToken(token, config.keys, (jti) => revocations.isRevoked(jti)),
-    kv,
-    history,
-    deliveries,
+    verifyToken: (token) =>
+      verifyWebhookToken(
+        token,
+        config.keys,
+        async (jti) => ingest.isRevoked(jti) ?? revocations.isRevoked(jti),
+      ),
+    writer,
     clock,
-    log: log.child({ component: "ingress" }),
+    log: ingressLog,
     observer: { onWebhook: (event) => ingressObservers.forEach((o) => o.onWebhook(event)) },
     ...(supplyChain && { gate: supplyChain.gate }),
   });
@@ -129,6 +138,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     routers: [...(surfaces?.routers ?? []), ...(options.routers?.(parts) ?? [])],
   });
   const { server, url } = await listen(config.server, app);
+  ingest.start();
   coordinator?.start();
   supplyChain?.start();
   log.info({ url, coordinator: Boolean(coordinator), services: config.services.length }, "tagroll serving");
@@ -144,6 +154,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       await closeServer(server);
       await supplyChain?.stop();
       await coordinator?.stop();
+      await ingest.stop();
       kv.close();
       health.close();
       await nomad.close();

@@ -1,5 +1,5 @@
 import { systemClock, type Clock } from "../core/clock.js";
-import type { KvStore } from "../kv/kv-store.js";
+import type { KvStore, KvTxnOp } from "../kv/kv-store.js";
 import { deliveryKey, folderPrefix, STATE_ROOT } from "./kv-layout.js";
 
 export interface DeliveryStoreOptions {
@@ -40,6 +40,20 @@ export class DeliveryStore {
   async markSeen(service: string, source: string, deliveryId: string): Promise<boolean> {
     const record: DeliveryRecord = { service, source, deliveryId, at: this.clock.now() };
     return this.kv.set(this.key(service, source, deliveryId), JSON.stringify(record), { cas: 0 });
+  }
+
+  /**
+   * The two transaction ops of `markSeen` for a webhook's one Consul transaction
+   * (src/ingress/push-write.ts): `check` fails the transaction when the delivery was recorded
+   * before; `create` records it, so the decision and its record commit together or not at all.
+   */
+  prepare(service: string, source: string, deliveryId: string): { check: KvTxnOp; create: KvTxnOp } {
+    const key = this.key(service, source, deliveryId);
+    const record: DeliveryRecord = { service, source, deliveryId, at: this.clock.now() };
+    return {
+      check: { verb: "check-not-exists", key },
+      create: { verb: "cas", key, value: JSON.stringify(record), index: 0 },
+    };
   }
 
   /** Whether the delivery to `service` was recorded, without recording it (read only). */

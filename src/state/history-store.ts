@@ -1,8 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { systemClock, type Clock } from "../core/clock.js";
-import type { KvStore } from "../kv/kv-store.js";
-import { casRetry } from "./cas-retry.js";
-import { historyKey, STATE_ROOT } from "./kv-layout.js";
+import type { KvEntry, KvStore, KvTxnOp } from "../kv/kv-store.js";
+import { historyEntryKey, historyKey, STATE_ROOT } from "./kv-layout.js";
 
 export type HistoryKind = "push" | "operator" | "rollout" | "revert" | "rollback" | "restart";
 
@@ -33,76 +32,120 @@ export interface HistoryStoreOptions {
   limit?: number;
   root?: string;
   clock?: Clock;
-  /** Lost CAS rounds tolerated per append. Default 50: a burst of pushes all append to one key. */
-  maxAttempts?: number;
-  random?: () => number;
 }
 
 /**
- * The per-service history at `tagroll/history/<service>`: one JSON array, capped, newest last.
- * One key rather than a key per entry keeps `history <service>` a single read and the cap a
- * single write; appends are CAS rounds so concurrent appenders never overwrite each other.
+ * The per-service history: one key per entry at `tagroll/history/<service>/<id>`, listed in the
+ * order Consul created them (CreateIndex), capped at `limit`. A key per entry means an append never
+ * reads first, so a webhook adds its entry in the same transaction as the value it wrote
+ * (`prepare`, used by src/ingress/push-write.ts), and concurrent appenders cannot overwrite each
+ * other. Histories written before that, one JSON array at `tagroll/history/<service>`, are still
+ * read (oldest) and deleted once newer entries fill the cap.
  */
 export class HistoryStore {
   private readonly limit: number;
   private readonly root: string;
   private readonly clock: Clock;
+  /** Appends made in transactions since this process last trimmed, per service. */
+  private readonly untrimmed = new Map<string, number>();
 
   constructor(
     private readonly kv: KvStore,
-    private readonly options: HistoryStoreOptions = {},
+    options: HistoryStoreOptions = {},
   ) {
     this.limit = Math.max(1, options.limit ?? 100);
     this.root = options.root ?? STATE_ROOT;
     this.clock = options.clock ?? systemClock;
   }
 
-  /** Appends `entry` (or finds it already there by id) and resolves the stored entry. */
-  async append(service: string, entry: NewHistoryEntry): Promise<HistoryEntry> {
-    const key = historyKey(service, this.root);
+  /**
+   * The entry as it will be stored and the transaction op that creates it. The op is
+   * create-only, so a retried transaction never stores one id twice.
+   */
+  prepare(service: string, entry: NewHistoryEntry): { entry: HistoryEntry; op: KvTxnOp } {
     const full: HistoryEntry = {
       ...entry,
       id: entry.id ?? randomUUID(),
       at: entry.at ?? new Date(this.clock.now()).toISOString(),
     };
-    const retry = {
-      clock: this.clock,
-      maxAttempts: this.options.maxAttempts ?? 50,
-      ...(this.options.random ? { random: this.options.random } : {}),
-    };
-    return casRetry(`append to ${key}`, retry, async () => {
-      const stored = await this.kv.get(key);
-      const entries = parseEntries(stored?.value);
-      // A retried append whose first write did land (e.g. the answer was lost) must not duplicate.
-      const existing = entries.find((e) => e.id === full.id);
-      if (existing) return existing;
-      const next = [...entries, full].slice(-this.limit);
-      const written = await this.kv.set(key, JSON.stringify(next), { cas: stored?.modifyIndex ?? 0 });
-      return written ? full : undefined;
-    });
+    const key = historyEntryKey(service, full.id, this.root);
+    return { entry: full, op: { verb: "cas", key, value: JSON.stringify(full), index: 0 } };
   }
 
-  /** Oldest first. Empty when the service has no history. */
+  /** Appends `entry` (or finds it already there by id) and resolves the stored entry. */
+  async append(service: string, entry: NewHistoryEntry): Promise<HistoryEntry> {
+    const { entry: full, op } = this.prepare(service, entry);
+    if (!(await this.kv.set(op.key, JSON.stringify(full), { cas: 0 }))) {
+      const stored = parseEntry(await this.kv.get(op.key));
+      if (stored) return stored;
+    }
+    await this.trim(service);
+    return full;
+  }
+
+  /**
+   * Counts an entry a transaction added (`prepare`); every tenth of the cap, trims the service's
+   * history in the background. Readers never see more than `limit` entries either way.
+   */
+  appended(service: string, onError: (err: unknown) => void): void {
+    const count = (this.untrimmed.get(service) ?? 0) + 1;
+    if (count < Math.max(1, Math.ceil(this.limit / 10))) {
+      this.untrimmed.set(service, count);
+      return;
+    }
+    this.untrimmed.delete(service);
+    this.trim(service).catch(onError);
+  }
+
+  /** Oldest first, at most `limit`. Empty when the service has no history. */
   async list(service: string): Promise<HistoryEntry[]> {
-    const stored = await this.kv.get(historyKey(service, this.root));
-    return parseEntries(stored?.value);
+    const [legacy, entries] = await this.read(service);
+    const all = [...parseLegacy(legacy?.value), ...entries.flatMap((e) => parseEntry(e) ?? [])];
+    const ids = new Set<string>();
+    return all.filter((e) => !ids.has(e.id) && ids.add(e.id)).slice(-this.limit);
+  }
+
+  /** Deletes the oldest entries beyond the cap (each with a CAS, so a rewritten one stays). */
+  async trim(service: string): Promise<void> {
+    const [legacy, entries] = await this.read(service);
+    const surplus = entries.slice(0, Math.max(0, entries.length - this.limit));
+    for (const entry of surplus) await this.kv.delete(entry.key, { cas: entry.modifyIndex });
+    if (legacy && entries.length >= this.limit) await this.kv.delete(legacy.key, { cas: legacy.modifyIndex });
+  }
+
+  /** The one-array history (if any) and the entry keys in creation order. */
+  private async read(service: string): Promise<[KvEntry | undefined, KvEntry[]]> {
+    const legacyKey = historyKey(service, this.root);
+    const [legacy, listing] = await Promise.all([this.kv.get(legacyKey), this.kv.list(`${legacyKey}/`)]);
+    const entries = [...listing.entries].sort((a, b) => a.createIndex - b.createIndex);
+    return [legacy, entries];
   }
 }
 
 /**
- * History is informational: a value someone broke by hand must not block deploys, so anything
- * that is not an array of entries reads as empty (and the next append replaces it).
+ * History is informational: a value someone broke by hand must not block deploys, so an entry
+ * that does not parse is left out (and trimmed in its turn).
  */
-function parseEntries(value: string | undefined): HistoryEntry[] {
+function parseEntry(stored: KvEntry | undefined): HistoryEntry | undefined {
+  if (stored === undefined) return undefined;
+  try {
+    const parsed: unknown = JSON.parse(stored.value);
+    return isEntry(parsed) ? parsed : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function parseLegacy(value: string | undefined): HistoryEntry[] {
   if (value === undefined || value === "") return [];
   try {
     const parsed: unknown = JSON.parse(value);
-    if (!Array.isArray(parsed)) return [];
-    return parsed.filter(
-      (e): e is HistoryEntry =>
-        typeof e === "object" && e !== null && typeof (e as HistoryEntry).id === "string",
-    );
+    return Array.isArray(parsed) ? parsed.filter(isEntry) : [];
   } catch {
     return [];
   }
+}
+
+function isEntry(e: unknown): e is HistoryEntry {
+  return typeof e === "object" && e !== null && typeof (e as HistoryEntry).id === "string";
 }

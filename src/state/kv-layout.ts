@@ -8,7 +8,8 @@ import { isJti } from "../tokens/jti.js";
  *
  *   tagroll/leader                 the coordinator's lock (config `coordinator.leaderKey`)
  *   tagroll/rollouts/<service>     the current or last rollout record
- *   tagroll/history/<service>      the capped history of changes and rollouts
+ *   tagroll/history/<service>/<id> the capped history of changes and rollouts, one key per entry
+ *   tagroll/history/<service>      the same history as one JSON array (before 0.2; read, then retired)
  *   tagroll/requests/<service>     a restart request waiting for the leader
  *   tagroll/tokens/<jti>           issued webhook tokens (service, kid, iat; never the token)
  *   tagroll/revoked/<jti>          revoked token ids
@@ -50,9 +51,21 @@ function serviceSegment(service: string): string {
   return service;
 }
 
-/** `<root>/history/<service>`. */
+/** `<root>/history/<service>`: the one-array history tagroll wrote before entries had keys of their own. */
 export function historyKey(service: string, root = STATE_ROOT): string {
   return `${folderPrefix("history", root)}${serviceSegment(service)}`;
+}
+
+/** Entry ids that may stand in a key as they are; anything else is hashed. */
+const PLAIN_ID = /^[A-Za-z0-9_.:-]{1,100}$/;
+
+/**
+ * `<root>/history/<service>/<id>`: one history entry. A key per entry lets a webhook add its entry
+ * in the same Consul transaction as the value it wrote, without reading the history first.
+ */
+export function historyEntryKey(service: string, id: string, root = STATE_ROOT): string {
+  const segment = PLAIN_ID.test(id) ? id : createHash("sha256").update(id).digest("hex");
+  return `${historyKey(service, root)}/${segment}`;
 }
 
 /** `tagroll/requests/<service>`: a rolling restart asked for by the CLI or the API. */

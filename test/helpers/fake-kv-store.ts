@@ -2,7 +2,14 @@ import { randomUUID } from "node:crypto";
 import { parseDuration } from "../../src/config/duration.js";
 import { systemClock, type Clock } from "../../src/core/clock.js";
 import { UpstreamUnavailableError } from "../../src/core/errors.js";
-import type { KvEntry, KvListResult, KvStore, SessionOptions } from "../../src/kv/kv-store.js";
+import type {
+  KvEntry,
+  KvListResult,
+  KvStore,
+  KvTxnOp,
+  KvTxnResult,
+  SessionOptions,
+} from "../../src/kv/kv-store.js";
 
 interface Session {
   options: SessionOptions;
@@ -106,6 +113,32 @@ export class FakeKvStore implements KvStore {
       this.remove(key);
     }
     return true;
+  }
+
+  /** All-or-nothing, as Consul's `/v1/txn`: every op is checked first, then the writes apply. */
+  async txn(ops: KvTxnOp[]): Promise<KvTxnResult> {
+    this.enter(`txn ${ops.map((op) => `${op.verb} ${op.key}`).join(", ")}`);
+    const failed = ops.flatMap((op, i) => {
+      const current = this.entries.get(op.key);
+      const reason =
+        op.verb === "check-not-exists" && current !== undefined
+          ? "key exists"
+          : (op.verb === "check-index" && current?.modifyIndex !== op.index) ||
+              (op.verb === "cas" && (current?.modifyIndex ?? 0) !== op.index)
+            ? "index is stale"
+            : undefined;
+      return reason === undefined ? [] : [{ op: i, reason: `${op.key}: ${reason}` }];
+    });
+    if (failed.length > 0) return { committed: false, failed };
+    const entries = ops.flatMap((op) => {
+      if (op.verb === "check-not-exists") return [];
+      if (op.verb !== "check-index")
+        this.write(op.key, op.value, this.entries.get(op.key)?.session, undefined, op.flags ?? 0);
+      const entry = this.entries.get(op.key);
+      // Consul's txn results carry indexes and flags but no values.
+      return entry ? [{ ...publicEntry(entry), value: "" }] : [];
+    });
+    return { committed: true, entries };
   }
 
   async createSession(options: SessionOptions): Promise<string> {

@@ -11,7 +11,8 @@ import {
 } from "../../helpers/cluster.js";
 import { adopted, cleanUp, config, CoordinatorRun, recordOf, service } from "./harness.js";
 import { startTraffic } from "./traffic.js";
-import { historyKey, LEADER_KEY } from "../../../src/state/kv-layout.js";
+import { LEADER_KEY } from "../../../src/state/kv-layout.js";
+import { readHistory } from "../../helpers/history.js";
 
 /** Issue 4, tests 3 and 4: a failing tag is reverted; a newer tag supersedes. */
 describe("coordinator on real Consul and Nomad: failure and supersede", () => {
@@ -55,10 +56,7 @@ describe("coordinator on real Consul and Nomad: failure and supersede", () => {
     expect(seen.failed, seen.errors.join("\n")).toBe(0);
     expect(seen.tags).toEqual(["v1"]);
     expect((await recordOf(name))?.status).toBe("reverted");
-    const history = JSON.parse((await kvGet(historyKey(name))) ?? "[]") as Array<{
-      kind: string;
-      outcome: string;
-    }>;
+    const history = await readHistory(name);
     expect(history.at(-1)).toMatchObject({ kind: "revert", outcome: "reverted" });
   });
 

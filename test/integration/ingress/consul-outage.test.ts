@@ -22,8 +22,11 @@ const generic = (tag: string) => ({
   body: JSON.stringify({ image: "registry.example.com/acme/out-web", tag }),
 });
 
-/** The CAS write of the desired tag, as it crosses the wire (the client encodes the slashes). */
-const tagWrite = new RegExp(`^PUT /v1/kv/(${encodeURIComponent(KEY)}|${KEY})\\?`, "m");
+/**
+ * The write of the desired tag as it crosses the wire: the webhook's one transaction
+ * (src/ingress/push-write.ts), which carries the tag, its history entry and the dedupe record.
+ */
+const tagWrite = /^PUT \/v1\/txn/m;
 
 /** A Distribution notification with its own event id, as a registry would redeliver it. */
 function distribution(tag: string, id: string) {
@@ -96,7 +99,7 @@ describe("ingress when Consul is unreachable", () => {
     const entries = await history(SERVICE);
     const delivery = distribution("6", randomUUID());
 
-    // The dedupe record is written, then the network fails exactly when the tag write goes out.
+    // The network fails exactly when the tag write goes out.
     proxy.cutOn(tagWrite);
     const cut = await postHook(url, delivery);
     expect(cut.status, cut.text).toBe(503);

@@ -1,6 +1,7 @@
 import { inject } from "vitest";
 import type { HistoryEntry } from "../../../src/state/history-store.js";
-import { folderPrefix, historyKey } from "../../../src/state/kv-layout.js";
+import { folderPrefix } from "../../../src/state/kv-layout.js";
+import { deleteHistory, readHistory } from "../../helpers/history.js";
 
 /**
  * Direct reads of Consul KV for assertions (never through tagroll's own client, so a bug there
@@ -37,9 +38,7 @@ export async function keysUnder(prefix: string, addr?: string): Promise<string[]
 }
 
 export async function history(service: string, addr?: string): Promise<HistoryEntry[]> {
-  const res = await kvFetch(`${historyKey(service)}?raw`, addr);
-  if (res.status === 404) return [];
-  return (await res.json()) as HistoryEntry[];
+  return readHistory(service, base(addr));
 }
 
 export async function deleteKeys(keys: Iterable<string>, addr?: string): Promise<void> {
@@ -69,5 +68,5 @@ export async function snapshotSharedKeys(addr?: string): Promise<{ cleanup(): Pr
 export async function cleanService(service: string, key: string, addr?: string): Promise<void> {
   const folder = key.slice(0, key.lastIndexOf("/") + 1) || key;
   await kvFetch(`${folder}?recurse`, addr, { method: "DELETE" });
-  await kvFetch(historyKey(service), addr, { method: "DELETE" });
+  await deleteHistory(service, base(addr));
 }

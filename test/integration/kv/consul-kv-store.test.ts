@@ -47,6 +47,59 @@ describe("ConsulKvStore", () => {
     expect(second?.createIndex).toBe(first?.createIndex);
   });
 
+  describe("txn", () => {
+    it("applies every op at once and reports each written entry's new index and flags", async () => {
+      const [a, b, c] = [`${prefix}txn/a`, `${prefix}txn/b`, `${prefix}txn/c`];
+      await kv.set(a, "old");
+      const before = (await kv.get(a))?.modifyIndex ?? 0;
+      const result = await kv.txn([
+        { verb: "check-not-exists", key: c },
+        { verb: "cas", key: a, value: "new ✓", index: before, flags: 7 },
+        { verb: "cas", key: b, value: "created", index: 0 },
+        { verb: "set", key: c, value: "plain" },
+      ]);
+      expect(result.committed).toBe(true);
+      if (!result.committed) return;
+      // One entry per write, none for the check, and no values in them; found by key.
+      expect(result.entries.map((e) => [e.key, e.value])).toEqual([
+        [a, ""],
+        [b, ""],
+        [c, ""],
+      ]);
+      const written = result.entries.find((e) => e.key === a);
+      expect(written).toMatchObject({ flags: 7 });
+      expect(written?.modifyIndex).toBeGreaterThan(before);
+      expect(await kv.get(a)).toMatchObject({ value: "new ✓", flags: 7, modifyIndex: written?.modifyIndex });
+      expect((await kv.get(b))?.value).toBe("created");
+      expect((await kv.get(c))?.value).toBe("plain");
+    });
+
+    it("rolls back everything when a guard fails, naming the failed ops", async () => {
+      const [a, b, d] = [`${prefix}txn2/a`, `${prefix}txn2/b`, `${prefix}txn2/d`];
+      await kv.set(a, "kept");
+      await kv.set(d, "present");
+      const index = (await kv.get(a))?.modifyIndex ?? 0;
+      const stale = await kv.txn([
+        { verb: "cas", key: a, value: "lost", index: index - 1 },
+        { verb: "set", key: b, value: "never" },
+      ]);
+      expect(stale).toMatchObject({ committed: false, failed: [{ op: 0 }] });
+      const exists = await kv.txn([
+        { verb: "set", key: b, value: "never" },
+        { verb: "check-not-exists", key: d },
+      ]);
+      expect(exists).toMatchObject({ committed: false, failed: [{ op: 1 }] });
+      const moved = await kv.txn([{ verb: "check-index", key: a, index: index + 1 }]);
+      expect(moved.committed).toBe(false);
+      expect(await kv.txn([{ verb: "check-index", key: a, index }])).toMatchObject({
+        committed: true,
+        entries: [{ key: a, value: "", modifyIndex: index }],
+      });
+      expect((await kv.get(a))?.value).toBe("kept");
+      expect(await kv.get(b)).toBeUndefined();
+    });
+  });
+
   it("lists a prefix recursively with the index of its newest change", async () => {
     const dir = `${prefix}list/`;
     await kv.set(`${dir}x`, "1");

@@ -2,7 +2,8 @@ import { afterEach, describe, expect, it } from "vitest";
 import { NotFoundError } from "../../../src/core/errors.js";
 import { SECOND_NS } from "./fakes/fake-job.js";
 import { Harness, serviceConfig } from "./fakes/harness.js";
-import { historyKey, requestKey } from "../../../src/state/kv-layout.js";
+import { HistoryStore } from "../../../src/state/history-store.js";
+import { requestKey } from "../../../src/state/kv-layout.js";
 
 const KEY = "configs/web/IMAGE_TAG";
 
@@ -107,10 +108,7 @@ describe("rollout engine (fake Nomad/Consul, virtual time)", () => {
     expect(h.nomad.restarts).toHaveLength(2);
     expect(h.nomad.served("web")).toEqual(["v1", "v1", "v1"]);
     expect(record.error).toMatch(/healthy_deadline/);
-    const history = JSON.parse(h.peek(historyKey("web")) ?? "[]") as Array<{
-      kind: string;
-      outcome: string;
-    }>;
+    const history = await new HistoryStore(h.kv).list("web");
     expect(history.at(-1)).toMatchObject({ kind: "revert", outcome: "reverted" });
     // Our own revert write is not a new rollout.
     await h.clock.sleep(120_000);

@@ -9,11 +9,13 @@ import {
 import { createLogger } from "../../../src/core/logger.js";
 import { PushReceiver, type WebhookObservation } from "../../../src/ingress/push-receiver.js";
 import type { HookRequest } from "../../../src/ingress/hook-request.js";
+import { IngestState } from "../../../src/ingress/ingest-state.js";
+import { PushWriter } from "../../../src/ingress/push-write.js";
 import { DeliveryStore } from "../../../src/state/delivery-store.js";
 import { HistoryStore } from "../../../src/state/history-store.js";
+import { tokenKey } from "../../../src/state/kv-layout.js";
 import { FakeKvStore } from "../../helpers/fake-kv-store.js";
 import { ManualClock } from "../state/manual-clock.js";
-import { historyKey } from "../../../src/state/kv-layout.js";
 
 /**
  * The webhook core without HTTP: the order of its checks (a bad token is refused before the body
@@ -31,25 +33,30 @@ const web: ServiceConfig = {
   rollout: { autoRevert: true, renderTimeoutMs: 60_000 },
 };
 
+const WEB_JTI = "webjtiAAAAAAAAAAAAAAAA";
+
 function setup() {
   const clock = new ManualClock();
   const kv = new FakeKvStore(clock);
+  const log = createLogger({ level: "silent" });
   const observed: WebhookObservation[] = [];
+  // Not started: with no current copy, every value is read from KV the first time.
+  const state = new IngestState({ kv, services: [web], clock, logger: log });
+  const history = new HistoryStore(kv, { clock });
+  const deliveries = new DeliveryStore(kv, { clock });
   const receiver = new PushReceiver({
     services: [web],
     verifyToken: async (token) => {
-      if (token === "web-token") return { service: "web", jti: "j1" };
-      if (token === "ghost-token") return { service: "ghost", jti: "j2" };
+      if (token === "web-token") return { service: "web", jti: WEB_JTI };
+      if (token === "ghost-token") return { service: "ghost", jti: "ghostjtiAAAAAAAAAAAAAA" };
       throw new AuthError();
     },
-    kv,
-    history: new HistoryStore(kv, { clock }),
-    deliveries: new DeliveryStore(kv, { clock }),
+    writer: new PushWriter({ kv, state, history, deliveries, clock, log }),
     clock,
-    log: createLogger({ level: "silent" }),
+    log,
     observer: { onWebhook: (event) => observed.push(event) },
   });
-  return { kv, receiver, observed };
+  return { kv, receiver, observed, history };
 }
 
 const request = (body: unknown, token = "web-token", contentType = "application/json"): HookRequest => ({
@@ -59,8 +66,7 @@ const request = (body: unknown, token = "web-token", contentType = "application/
   rawBody: Buffer.from(typeof body === "string" ? body : JSON.stringify(body)),
 });
 
-const writes = (kv: FakeKvStore) =>
-  kv.calls.filter((call) => call.startsWith("set ") || call.startsWith("delete "));
+const writes = (kv: FakeKvStore) => kv.calls.filter((call) => /^(set|delete|txn) /.test(call));
 
 describe("PushReceiver", () => {
   it("refuses a bad token before reading the content type or the body", async () => {
@@ -127,14 +133,55 @@ describe("PushReceiver", () => {
     const body = { events: [{ id: "d1", action: "push", target: { repository: "acme/web", tag: "5" } }] };
     const req = request(body, "web-token", "application/vnd.docker.distribution.events.v2+json");
     expect((await receiver.handle(req)).status).toBe(202);
-    const before = { tag: await kv.get(web.key), history: await kv.get(historyKey("web")) };
+    const before = { tag: await kv.get(web.key), all: kv.dump() };
     const again = await receiver.handle(req);
     expect(again).toMatchObject({
       status: 200,
       body: { status: "duplicate", reason: "delivery already processed" },
     });
     expect(await kv.get(web.key)).toEqual(before.tag);
-    expect(await kv.get(historyKey("web"))).toEqual(before.history);
+    expect(kv.dump()).toEqual(before.all);
+  });
+
+  it("writes the value, its history entry and the delivery record in one transaction", async () => {
+    const { kv, receiver, history } = setup();
+    const body = { events: [{ id: "d9", action: "push", target: { repository: "acme/web", tag: "4" } }] };
+    const req = request(body, "web-token", "application/vnd.docker.distribution.events.v2+json");
+    expect((await receiver.handle(req)).status).toBe(202);
+    // The first push of a service reads its value once (no current copy here), then one txn.
+    expect(kv.calls.filter((c) => !c.startsWith("get "))).toHaveLength(1);
+    expect(kv.calls[kv.calls.length - 1]).toMatch(
+      /^txn check-not-exists tagroll\/revoked\/.*cas configs\/web\/IMAGE_TAG/,
+    );
+    expect((await history.list("web")).map((e) => [e.kind, e.tag, e.source])).toEqual([
+      ["push", "4", "distribution"],
+    ]);
+    kv.calls.length = 0;
+    const next = { events: [{ id: "d10", action: "push", target: { repository: "acme/web", tag: "6" } }] };
+    const reply = await receiver.handle(
+      request(next, "web-token", "application/vnd.docker.distribution.events.v2+json"),
+    );
+    expect(reply.status).toBe(202);
+    // What the first transaction returned is known: no read this time.
+    expect(kv.calls.map((c) => c.split(" ")[0])).toEqual(["txn"]);
+  });
+
+  it("refuses a token revoked after it was verified, writing nothing", async () => {
+    const { kv, receiver } = setup();
+    await kv.set(tokenKey("revoked", WEB_JTI), "{}");
+    const before = kv.dump();
+    await expect(receiver.handle(request({ image: "acme/web", tag: "8" }))).rejects.toBeInstanceOf(AuthError);
+    expect(kv.dump()).toEqual(before);
+  });
+
+  it("decides again on the stored value when its copy was out of date", async () => {
+    const { kv, receiver } = setup();
+    expect((await receiver.handle(request({ image: "acme/web", tag: "5" }))).status).toBe(202);
+    // Someone else writes a higher tag; this process still believes "5".
+    await kv.set(web.key, "9");
+    const reply = await receiver.handle(request({ image: "acme/web", tag: "7" }));
+    expect(reply).toMatchObject({ status: 200, body: { status: "rejected_by_policy" } });
+    expect(kv.dump()[web.key]).toBe("9");
   });
 
   it("lets Consul being unreachable through as a 503 error", async () => {

@@ -2,9 +2,8 @@ import { afterEach, describe, expect, it } from "vitest";
 import { NotFoundError, ValidationError } from "../../../src/core/errors.js";
 import { Operations, previousValue } from "../../../src/operations/operations.js";
 import type { RolloutEvent } from "../../../src/coordinator/model/rollout-events.js";
-import type { HistoryEntry } from "../../../src/state/history-store.js";
+import { HistoryStore, type HistoryEntry } from "../../../src/state/history-store.js";
 import { Harness, serviceConfig, silentLogger, tagrollConfig } from "../coordinator/fakes/harness.js";
-import { historyKey } from "../../../src/state/kv-layout.js";
 
 const KEY = "configs/web/IMAGE_TAG";
 
@@ -49,8 +48,7 @@ describe("operations", () => {
     expect(events.at(-1)).toMatchObject({ type: "rollout-finished", status: "succeeded", value: "v2" });
     const healthy = events.filter((e) => e.type === "alloc-step" && e.step === "healthy");
     expect(new Set(healthy.map((e) => (e.type === "alloc-step" ? e.allocId : "")))).toHaveProperty("size", 3);
-    const history = (await h.kv.get(historyKey("web")))?.value ?? "[]";
-    expect(JSON.parse(history)).toContainEqual(
+    expect(await new HistoryStore(h.kv).list("web")).toContainEqual(
       expect.objectContaining({ kind: "operator", tag: "v2", previous: "v1" }),
     );
 

@@ -12,7 +12,7 @@ describe("HistoryStore", () => {
     const entry = await store.append("web", { kind: "push", tag: "1.2.3", source: "dockerhub" });
     expect(entry.at).toBe("2026-03-04T05:06:07.000Z");
     expect(entry.id).toMatch(/^[0-9a-f-]{36}$/);
-    expect(kv.keys()).toEqual(["tagroll/history/web"]);
+    expect(kv.keys()).toEqual([`tagroll/history/web/${entry.id}`]);
     expect(await store.list("web")).toEqual([entry]);
   });
 
@@ -32,20 +32,33 @@ describe("HistoryStore", () => {
     expect(await store.list("web")).toHaveLength(1);
   });
 
-  it("keeps an append that lands between our read and our write", async () => {
+  it("reads a history written as one array before entries had keys, oldest first", async () => {
     const kv = new InterferingKvStore();
-    const store = new HistoryStore(kv, { clock: new ManualClock() });
-    let interfered = false;
-    kv.beforeSet = (key) => {
-      if (interfered) return;
-      interfered = true;
-      return kv.put(
-        key,
-        JSON.stringify([{ id: "other", at: "2026-01-01T00:00:00.000Z", kind: "operator", tag: "x" }]),
-      );
-    };
+    const old = [{ id: "old", at: "2026-01-01T00:00:00.000Z", kind: "operator", tag: "x" }];
+    await kv.put("tagroll/history/web", JSON.stringify(old));
+    const store = new HistoryStore(kv, { clock: new ManualClock(), limit: 3 });
     await store.append("web", { id: "mine", kind: "push", tag: "y" });
-    expect((await store.list("web")).map((e) => e.id)).toEqual(["other", "mine"]);
+    expect((await store.list("web")).map((e) => e.id)).toEqual(["old", "mine"]);
+    // Once newer entries fill the cap, the old array goes.
+    for (const id of ["n1", "n2", "n3"]) await store.append("web", { id, kind: "push" });
+    expect((await store.list("web")).map((e) => e.id)).toEqual(["n1", "n2", "n3"]);
+    expect(kv.keys()).not.toContain("tagroll/history/web");
+  });
+
+  it("adds entries through transaction ops and trims every tenth of the cap (22 appends, cap 20)", async () => {
+    const kv = new InterferingKvStore();
+    const store = new HistoryStore(kv, { clock: new ManualClock(), limit: 20 });
+    const errors: unknown[] = [];
+    for (let i = 0; i < 22; i++) {
+      const { op } = store.prepare("web", { id: `t${i}`, kind: "push", tag: `${i}` });
+      expect((await kv.txn([op])).committed).toBe(true);
+      store.appended("web", (err) => errors.push(err));
+    }
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(errors).toEqual([]);
+    const stored = kv.keys().filter((k) => k.startsWith("tagroll/history/web/"));
+    expect(stored).toHaveLength(20);
+    expect((await store.list("web")).map((e) => e.id)[0]).toBe("t2");
   });
 
   it("loses and duplicates nothing when many appends run at once", async () => {
@@ -58,9 +71,10 @@ describe("HistoryStore", () => {
     expect(new Set(listed)).toEqual(new Set(ids));
   });
 
-  it("reads a value broken by hand as empty, and the next append repairs it", async () => {
+  it("leaves out values broken by hand, and keeps appending", async () => {
     const kv = new InterferingKvStore();
     await kv.put("tagroll/history/web", "{not json");
+    await kv.put("tagroll/history/web/broken", "[1,2");
     const store = new HistoryStore(kv, { clock: new ManualClock() });
     expect(await store.list("web")).toEqual([]);
     await store.append("web", { kind: "operator", tag: "v2" });
@@ -75,9 +89,10 @@ describe("HistoryStore", () => {
 
   it("honours another state root", async () => {
     const kv = new InterferingKvStore();
-    await new HistoryStore(kv, { clock: new ManualClock(), root: "staging/tagroll" }).append("web", {
-      kind: "push",
-    });
-    expect(kv.keys()).toEqual(["staging/tagroll/history/web"]);
+    const entry = await new HistoryStore(kv, { clock: new ManualClock(), root: "staging/tagroll" }).append(
+      "web",
+      { kind: "push" },
+    );
+    expect(kv.keys()).toEqual([`staging/tagroll/history/web/${entry.id}`]);
   });
 });
