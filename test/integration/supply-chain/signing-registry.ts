@@ -69,16 +69,21 @@ export async function startSigningRegistry(dir: string): Promise<SigningRegistry
     image: (name) => `${host}/demo/${name}`,
     async push(image, tag) {
       const layout = join(dir, `layout-${++pushes}`);
-      const manifest = await writeOciLayout(layout, tag, `tag ${tag}, push ${pushes}, ${Date.now()}\n`);
+      await writeOciLayout(layout, tag, `tag ${tag}, push ${pushes}, ${Date.now()}\n`);
+      // skopeo may re-encode the manifest on the way (it compresses the layer), so the digest is
+      // the one the registry stored, as skopeo reports it.
+      const digestFile = join(layout, "pushed-digest");
       await skopeo(
         "copy",
         "--dest-tls-verify=false",
         "--dest-creds",
         creds,
+        "--digestfile",
+        digestFile,
         `oci:${layout}:${tag}`,
         `docker://${image}:${tag}`,
       );
-      return manifest.digest;
+      return (await readFile(digestFile, "utf8")).trim();
     },
     async keyPair(name) {
       const keyDir = join(dir, `keys-${name}`);
