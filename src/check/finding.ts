@@ -13,7 +13,9 @@ export type FindingRule =
   | "change-mode"
   | "render-templates"
   | "no-health-checks"
-  | "drain";
+  | "drain"
+  // issue 12: registry reachable, credentials, repository, signature of the current digest
+  | "registry";
 
 export interface Finding {
   level: FindingLevel;

@@ -2,7 +2,10 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTagroll, type TestTagroll } from "../../helpers/tagroll.js";
+import { checkRegistries } from "../../../src/check/registry-check.js";
+import { systemClock } from "../../../src/core/clock.js";
+import { ConsulKvStore } from "../../../src/kv/consul-kv-store.js";
+import { capturingLogger, loadTestConfig, startTagroll, type TestTagroll } from "../../helpers/tagroll.js";
 import { requestKey } from "../../../src/state/kv-layout.js";
 import {
   cleanService,
@@ -163,6 +166,46 @@ describe("signed pushes (docker-registry + skopeo + cosign)", () => {
     }
     expect(await hook("1.4.0")).toMatchObject({ status: 202, body: { tag: "1.4.0", digest } });
     expect(await kvValue(DIGEST_KEY)).toBe(digest);
+  });
+
+  it("tagroll check says what is wrong with a registry: auth, unknown repository, missing signature", async () => {
+    const check = async (options: { password?: string; repo?: string; key?: string }) => {
+      const config = loadTestConfig({
+        yaml: [
+          "registries:",
+          `  - { host: "127.0.0.1:${reg.port}", insecure: true, username: ${USER}, passwordEnv: TEST_REGISTRY_PASSWORD }`,
+          "services:",
+          `  - name: ${SERVICE}`,
+          `    image: ${options.repo ?? image}`,
+          `    verify: { cosignPublicKey: ${KEY_FILE} }`,
+          "",
+        ].join("\n"),
+        env: { TEST_REGISTRY_PASSWORD: options.password ?? reg.password },
+        files: { [KEY_FILE]: options.key ?? keyA.pem },
+      });
+      const kv = new ConsulKvStore(config.consul);
+      try {
+        const findings = await checkRegistries(config, {
+          kv,
+          clock: systemClock,
+          log: capturingLogger().log,
+        });
+        return findings.map((f) => `${f.rule}: ${f.message}`);
+      } finally {
+        kv.close();
+      }
+    };
+    expect(await kvValue(TAG_KEY)).toBe("1.4.0");
+    expect(await check({})).toEqual([]);
+    expect(await check({ password: "wrong" })).toEqual([expect.stringMatching(/^registry: auth: .*refused/)]);
+    expect(await check({ repo: reg.image("nothing-here") })).toEqual([
+      expect.stringMatching(/^registry: unknown repository demo\/nothing-here/),
+    ]);
+    expect(await check({ key: keyB.pem })).toEqual([
+      expect.stringMatching(
+        /^registry: current tag 1\.4\.0: .*does not verify with any configured public key/,
+      ),
+    ]);
   });
 
   it("never logs the registry password", () => {
