@@ -6,8 +6,15 @@ import { isActive } from "../coordinator/index.js";
 import { loadRecord } from "../coordinator/index.js";
 import type { KvStore } from "../kv/kv-store.js";
 import type { HistoryStore } from "../state/history-store.js";
+import { systemClock, type Clock } from "../core/clock.js";
+import { ApprovalActions } from "../gates/approval-actions.js";
+import { ForbiddenError } from "../core/errors.js";
 import type {
   AdminClient,
+  ApproveResult,
+  DeployOptions,
+  RejectOptions,
+  RejectResult,
   FollowRequest,
   HistoryReport,
   RestartResult,
@@ -19,6 +26,12 @@ export interface AdminActionsOptions {
   config: TagrollConfig;
   kv: KvStore;
   history: HistoryStore;
+  clock?: Clock;
+  /**
+   * Who approves through the AdminClient methods (the CLI's local mode: `cli:<user>`). The API
+   * passes each caller's token subject instead (`approveAs`, `rejectAs`).
+   */
+  approver?: string;
   /** Closes the clients this instance owns (the CLI's local mode); nothing by default. */
   onClose?: () => Promise<void>;
 }
@@ -28,7 +41,16 @@ export interface AdminActionsOptions {
  * what the CLI runs in local mode. `actor` ends up in history (`cli`, `api:<token subject>`).
  */
 export class AdminActions implements AdminClient {
-  constructor(private readonly o: AdminActionsOptions) {}
+  private readonly approvals: ApprovalActions;
+
+  constructor(private readonly o: AdminActionsOptions) {
+    this.approvals = new ApprovalActions({
+      services: o.config.services,
+      kv: o.kv,
+      history: o.history,
+      clock: o.clock ?? systemClock,
+    });
+  }
 
   status(service?: string): Promise<StatusReport> {
     return this.o.operations.status(service);
@@ -50,8 +72,38 @@ export class AdminActions implements AdminClient {
     };
   }
 
-  deploy(service: string, tag: string, actor = "cli"): Promise<DeployResult> {
-    return this.o.operations.deploy(service, tag, { source: actor });
+  /**
+   * With `now` (README, "Deploy windows"): the value skips the deploy window and counts as
+   * `approver`'s approval; `admin` says whether the caller holds the admin scope.
+   */
+  async deploy(
+    service: string,
+    tag: string,
+    options: DeployOptions = {},
+    actor = "cli",
+    approver = this.approver(),
+    admin = true,
+  ): Promise<DeployResult> {
+    if (options.now && !admin) throw new ForbiddenError('deploy --now needs the "admin" scope');
+    const result = await this.o.operations.deploy(service, tag, { source: actor });
+    if (options.now) await this.approvals.overrideWindow(service, tag, approver);
+    return result;
+  }
+
+  approve(service: string, value?: string): Promise<ApproveResult> {
+    return this.approveAs(this.approver(), service, value);
+  }
+
+  approveAs(by: string, service: string, value?: string): Promise<ApproveResult> {
+    return this.approvals.approve(service, by, value);
+  }
+
+  reject(service: string, options: RejectOptions = {}): Promise<RejectResult> {
+    return this.rejectAs(this.approver(), service, options);
+  }
+
+  rejectAs(by: string, service: string, options: RejectOptions = {}): Promise<RejectResult> {
+    return this.approvals.reject(service, by, options.value, options.reason);
   }
 
   rollback(service: string, actor = "cli"): Promise<DeployResult> {
@@ -75,6 +127,10 @@ export class AdminActions implements AdminClient {
 
   async close(): Promise<void> {
     await this.o.onClose?.();
+  }
+
+  private approver(): string {
+    return this.o.approver ?? "cli";
   }
 
   /** Throws NotFoundError (404) unless `name` is a configured service. */

@@ -2,8 +2,21 @@ import type { DeployResult, StatusReport } from "../operations/index.js";
 import type { RolloutEvent } from "../coordinator/index.js";
 import type { RolloutRecord } from "../coordinator/index.js";
 import type { HistoryEntry } from "../state/history-store.js";
+import type { ApproveResult, RejectResult } from "../gates/approval-actions.js";
 
 export type { DeployResult, StatusReport } from "../operations/index.js";
+export type { ApproveResult, RejectResult } from "../gates/approval-actions.js";
+
+/** `deploy --now` (admin): the value skips the service's deploy window (README, "Deploy windows"). */
+export interface DeployOptions {
+  now?: boolean;
+}
+
+/** `reject`: which value (default: the one waiting) and why. */
+export interface RejectOptions {
+  value?: string;
+  reason?: string;
+}
 
 /** `history <service>`: entries newest first. */
 export interface HistoryReport {
@@ -38,9 +51,13 @@ export interface AdminClient {
   status(service?: string): Promise<StatusReport>;
   history(service: string, limit?: number): Promise<HistoryReport>;
   rollouts(all?: boolean): Promise<RolloutsReport>;
-  deploy(service: string, tag: string): Promise<DeployResult>;
+  deploy(service: string, tag: string, options?: DeployOptions): Promise<DeployResult>;
   rollback(service: string): Promise<DeployResult>;
   restart(service: string): Promise<RestartResult>;
+  /** Approves the value waiting at the service's gate (`value`: only if it is that one). */
+  approve(service: string, value?: string): Promise<ApproveResult>;
+  /** Rejects the waiting value; the leader puts the running value back into the key. */
+  reject(service: string, options?: RejectOptions): Promise<RejectResult>;
   /** Progress of the service's next rollout after `after`, until it ends. */
   follow(service: string, request?: FollowRequest): AsyncIterable<RolloutEvent>;
   close(): Promise<void>;

@@ -1,8 +1,8 @@
 import type { Scope } from "../tokens/index.js";
 
 /**
- * Every `/api/v1` endpoint and the scope it needs (scopes nest: admin ⊃ deploy ⊃ read, see
- * scopes.ts). The router binds a handler to each entry, and the auth tests walk this list, so an
+ * Every `/api/v1` endpoint and the scope it needs (scopes nest: admin ⊃ deploy ⊃ read and
+ * admin ⊃ approve ⊃ read, see scopes.ts). The router binds a handler to each entry, and the auth tests walk this list, so an
  * endpoint cannot be added without a scope or without being tested.
  */
 export const API_ROUTES = [
@@ -35,7 +35,7 @@ export const API_ROUTES = [
     method: "post",
     path: "/services/:name/deploy",
     scope: "deploy",
-    summary: '{"tag": "v2"} → desired value',
+    summary: '{"tag": "v2", "now"?: true} → desired value; now (admin scope) skips the deploy window',
   },
   { method: "post", path: "/services/:name/rollback", scope: "deploy", summary: "deploy the previous value" },
   {
@@ -43,6 +43,19 @@ export const API_ROUTES = [
     path: "/services/:name/restart",
     scope: "deploy",
     summary: "health-gated rolling restart",
+  },
+  // Approvals (README, "Approvals"): the approver is the token's subject.
+  {
+    method: "post",
+    path: "/services/:name/approve",
+    scope: "approve",
+    summary: '{"value"?: "v2"} → approves the waiting value (409 when another value waits)',
+  },
+  {
+    method: "post",
+    path: "/services/:name/reject",
+    scope: "approve",
+    summary: '{"value"?: "v2", "reason"?: "…"} → drops the waiting value',
   },
   { method: "get", path: "/tokens", scope: "admin", summary: "issued webhook tokens; ?service=name" },
   { method: "post", path: "/tokens", scope: "admin", summary: '{"service": "web"} → webhook URL' },

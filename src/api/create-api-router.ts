@@ -10,7 +10,8 @@ import type { RevocationStore, TokenRegistry } from "../tokens/index.js";
 import { AdminActions } from "./admin-actions.js";
 import { apiErrorReply } from "./api-error-reply.js";
 import { API_ROUTES, routeKey, type RouteKey } from "./api-routes.js";
-import { BearerAuth, type Principal } from "./bearer-auth.js";
+import { BearerAuth, InsufficientScopeError, type Principal } from "./bearer-auth.js";
+import { grants } from "./scopes.js";
 import { streamNdjson } from "./event-stream.js";
 import { TokenActions } from "./token-actions.js";
 
@@ -26,7 +27,7 @@ export interface ApiRouterDeps {
 }
 
 type Params = Record<string, string>;
-type Handler = (req: Request<Params>, res: Response, actor: string) => Promise<void>;
+type Handler = (req: Request<Params>, res: Response, actor: string, principal: Principal) => Promise<void>;
 
 /**
  * `/api/v1` (README, "Admin API, status page, metrics"): the CLI's operations behind bearer JWTs with scopes. Routes stay
@@ -63,11 +64,25 @@ export function createApiRouter(deps: ApiRouterDeps): Router {
       );
     },
     "get /rollouts": async (req, res) => void res.json(await actions.rollouts(req.query["all"] === "true")),
-    "post /services/:name/deploy": async (req, res, actor) => {
-      const tag = (req.body as { tag?: unknown } | undefined)?.tag;
+    "post /services/:name/deploy": async (req, res, actor, principal) => {
+      const { tag, now } = (req.body ?? {}) as { tag?: unknown; now?: unknown };
       if (typeof tag !== "string") throw new ValidationError('body must be {"tag": "<tag>"}');
-      const result = await actions.deploy(req.params["name"] ?? "", tag, actor);
-      res.status(result.changed ? 202 : 200).json(result);
+      if (now !== undefined && typeof now !== "boolean")
+        throw new ValidationError("now must be true or false");
+      const admin = grants(principal.scopes, "admin");
+      if (now && !admin) throw new InsufficientScopeError("admin");
+      const name = req.params["name"] ?? "";
+      const result = await actions.deploy(name, tag, { now: now === true }, actor, principal.subject, admin);
+      res.status(result.changed || now ? 202 : 200).json(result);
+    },
+    "post /services/:name/approve": async (req, res, _actor, principal) => {
+      const { value } = gateBody(req.body);
+      res.json(await actions.approveAs(principal.subject, req.params["name"] ?? "", value));
+    },
+    "post /services/:name/reject": async (req, res, _actor, principal) => {
+      const { value, reason } = gateBody(req.body);
+      const options = { ...(value !== undefined && { value }), ...(reason !== undefined && { reason }) };
+      res.json(await actions.rejectAs(principal.subject, req.params["name"] ?? "", options));
     },
     "post /services/:name/rollback": async (req, res, actor) => {
       const result = await actions.rollback(req.params["name"] ?? "", actor);
@@ -97,8 +112,10 @@ export function createApiRouter(deps: ApiRouterDeps): Router {
       },
       // Bodies are parsed only once the caller is known to be allowed.
       express.json({ limit: "16kb" }),
-      (req: Request<Params>, res: Response) =>
-        handle(req, res, `api:${(res.locals["principal"] as Principal).subject}`),
+      (req: Request<Params>, res: Response) => {
+        const principal = res.locals["principal"] as Principal;
+        return handle(req, res, `api:${principal.subject}`, principal);
+      },
     );
   }
   router.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
@@ -106,6 +123,15 @@ export function createApiRouter(deps: ApiRouterDeps): Router {
     res.status(reply.status).set(reply.headers).json(reply.body);
   });
   return router;
+}
+
+/** `{"value"?: string, "reason"?: string}` of approve and reject. */
+function gateBody(body: unknown): { value?: string; reason?: string } {
+  const { value, reason } = (body ?? {}) as { value?: unknown; reason?: unknown };
+  if (value !== undefined && typeof value !== "string") throw new ValidationError("value must be a string");
+  if (reason !== undefined && typeof reason !== "string")
+    throw new ValidationError("reason must be a string");
+  return { ...(value !== undefined && { value }), ...(reason !== undefined && { reason }) };
 }
 
 function optionalInt(value: unknown, name: string): number | undefined {

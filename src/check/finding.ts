@@ -1,5 +1,5 @@
 /** What `tagroll check` reports: one finding per problem, each with a stable rule id for scripts. */
-export type FindingLevel = "error" | "warning";
+export type FindingLevel = "error" | "warning" | "info";
 
 export type FindingRule =
   | "config"
@@ -14,6 +14,10 @@ export type FindingRule =
   | "render-templates"
   | "no-health-checks"
   | "drain"
+  // redeploy strategy (README, "Three ways a job takes its tag")
+  | "convention"
+  | "strategy"
+  | "redeploy-update"
   // issue 12: registry reachable, credentials, repository, signature of the current digest
   | "registry";
 

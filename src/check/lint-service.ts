@@ -6,6 +6,15 @@ import type { NomadApi, NomadJob, NomadScope, NomadTaskGroup } from "../nomad/no
 import type { DrainProbe } from "./agent-probe.js";
 import type { Finding } from "./finding.js";
 import { lintGroup, templatesForKey } from "./lint-group.js";
+import { jobConventions } from "./job-conventions.js";
+import { lintConvention } from "./lint-redeploy.js";
+
+/** The HCL source Nomad stored with a job version (`nomad job run`, Nomad ≥ 1.6); undefined if none. */
+export type SubmittedSource = (
+  jobId: string,
+  version: number,
+  scope: NomadScope,
+) => Promise<string | undefined>;
 
 /**
  * Lints one service's targets exactly as the coordinator finds them (`resolveTargets`: config
@@ -19,6 +28,7 @@ export async function lintService(
   nomadVersion: string,
   logger: Logger,
   consul?: DrainProbe,
+  submitted?: SubmittedSource,
 ): Promise<Finding[]> {
   const findings: Finding[] = [];
   const at = { service: service.name };
@@ -58,9 +68,16 @@ export async function lintService(
   let rendered = false;
   for (const target of targets) {
     const id = `${target.namespace}/${target.jobId}`;
-    const job = jobs.get(id) ?? (await nomad.getJob(target.jobId, target.scope));
+    const known = jobs.get(id);
+    const job = known ?? (await nomad.getJob(target.jobId, target.scope));
     if (!job) continue; // deregistered between the two reads
     jobs.set(id, job);
+    if (!known) {
+      const source = await submitted?.(job.ID, job.Version, target.scope).catch(() => undefined);
+      findings.push(...lintConvention(service, job, jobConventions(job, service.key, source)));
+    }
+    // A redeploy changes the job itself: the template checks below are about restarts.
+    if (service.strategy?.kind === "redeploy") continue;
     const group = job.TaskGroups.find((g) => g.Name === target.group);
     if (!group) continue;
     rendered ||= group.Tasks.some((task) => templatesForKey(task, service.key).length > 0);
@@ -88,7 +105,7 @@ export async function lintService(
       }),
     );
   }
-  if (!rendered) {
+  if (!rendered && service.strategy?.kind !== "redeploy") {
     findings.push({
       level: "warning",
       rule: "key-not-rendered",

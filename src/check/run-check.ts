@@ -5,7 +5,7 @@ import { nomadDefaults } from "../coordinator/index.js";
 import type { NomadApi } from "../nomad/nomad-api.js";
 import { nomadPingable, probeAgent, type AgentProbe, type DrainProbe, type Pingable } from "./agent-probe.js";
 import type { Finding } from "./finding.js";
-import { lintService } from "./lint-service.js";
+import { lintService, type SubmittedSource } from "./lint-service.js";
 
 export interface CheckReport {
   /** The configuration file that was read, when one was. */
@@ -21,6 +21,8 @@ export interface CheckDeps {
   connect(config: TagrollConfig): {
     consul: Pingable & Partial<DrainProbe>;
     nomad: NomadApi;
+    /** Reads the source stored with a job, to recognise the job-variable convention. */
+    submitted?: SubmittedSource;
     close(): Promise<void>;
   };
   logger: Logger;
@@ -62,6 +64,7 @@ export async function runCheck(deps: CheckDeps): Promise<CheckReport> {
           version,
           deps.logger,
           drainProbe(clients.consul),
+          clients.submitted,
         )),
       );
     }

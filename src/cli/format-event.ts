@@ -23,5 +23,7 @@ export function formatEvent(event: CoordinatorEvent): string {
       return `${event.service}: allocation ${event.allocId.slice(0, 8)} renders ${event.rendered ?? "nothing"}, desired ${event.desired}`;
     case "leadership":
       return event.leader ? "this instance now coordinates rollouts" : "this instance stopped coordinating";
+    case "gate":
+      return `${event.service}: ${event.value} ${event.change}: ${event.message}`;
   }
 }

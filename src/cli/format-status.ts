@@ -20,6 +20,8 @@ export function formatStatus(report: StatusReport, options: { allocations: boole
       report.services.map((s) => [s.service, s.desired ?? "-", allocsCell(s), rolloutCell(s.rollout)]),
     ),
   );
+  const waiting = report.services.flatMap((s) => (s.waiting ? [waitingLine(s.service, s.waiting)] : []));
+  if (waiting.length > 0) sections.push(waiting.join("\n"));
   if (options.allocations) sections.push(...report.services.map(allocationSection));
   else {
     const errors = report.services
@@ -28,6 +30,19 @@ export function formatStatus(report: StatusReport, options: { allocations: boole
     if (errors.length > 0) sections.push(errors.join("\n"));
   }
   return sections.join("\n\n");
+}
+
+/** `web: v2 waits for approval (1/2: alice), expires …` (README, "Approvals, deploy windows and promotion"). */
+function waitingLine(service: string, waiting: NonNullable<ServiceStatus["waiting"]>): string {
+  const from = waiting.from ? ` (promoted from ${waiting.from})` : "";
+  if (waiting.kind === "scheduled") {
+    const opens = waiting.opensAt ? ` at ${utc(waiting.opensAt)}` : "";
+    return `${service}: ${waiting.value}${from} is scheduled: starts when the deploy window opens${opens}`;
+  }
+  const by = waiting.approvals.map((a) => a.by).join(", ");
+  const count = `${waiting.approvals.length}/${waiting.required}${by ? `: ${by}` : ""}`;
+  const expires = waiting.expiresAt ? `, expires ${utc(waiting.expiresAt)}` : "";
+  return `${service}: ${waiting.value}${from} waits for approval (${count})${expires} — tagroll approve ${service}`;
 }
 
 function leaderLine(leader: StatusReport["leader"]): string {

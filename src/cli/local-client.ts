@@ -1,3 +1,4 @@
+import { userInfo } from "node:os";
 import { AdminActions } from "../api/admin-actions.js";
 import type { TagrollConfig } from "../config/types.js";
 import type { Logger } from "../core/logger.js";
@@ -22,6 +23,8 @@ export function openLocalClient(config: TagrollConfig, logger: Logger): AdminAct
     config,
     kv,
     history: new HistoryStore(kv, { limit: config.historyLimit }),
+    // Approvals from the local CLI count as the operating-system user's (README, "Approvals").
+    approver: `cli:${userInfo().username}`,
     onClose: async () => {
       kv.close();
       await nomad.close();

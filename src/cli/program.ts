@@ -1,6 +1,7 @@
 import { Command } from "commander";
 import { registerAgentsCommand } from "./commands/agents.js";
 import { registerApiTokenCommand } from "./commands/api-token.js";
+import { registerApproveCommands } from "./commands/approve.js";
 import { registerCheckCommand } from "./commands/check.js";
 import { registerDeployCommand } from "./commands/deploy.js";
 import { registerDevCommand } from "./commands/dev.js";
@@ -27,6 +28,7 @@ export function buildProgram(): Command {
   registerHistoryCommand(program);
   registerCheckCommand(program);
   registerApiTokenCommand(program);
+  registerApproveCommands(program);
   registerDevCommand(program);
   registerAgentsCommand(program);
   // issue 12

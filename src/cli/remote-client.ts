@@ -1,6 +1,10 @@
 import type {
   AdminClient,
+  ApproveResult,
+  DeployOptions,
   DeployResult,
+  RejectOptions,
+  RejectResult,
   FollowRequest,
   HistoryReport,
   RestartResult,
@@ -45,8 +49,16 @@ export class RemoteClient implements AdminClient {
     return this.call("GET", `/rollouts${all ? "?all=true" : ""}`);
   }
 
-  deploy(service: string, tag: string): Promise<DeployResult> {
-    return this.call("POST", `/services/${enc(service)}/deploy`, { tag });
+  deploy(service: string, tag: string, options: DeployOptions = {}): Promise<DeployResult> {
+    return this.call("POST", `/services/${enc(service)}/deploy`, { tag, ...(options.now && { now: true }) });
+  }
+
+  approve(service: string, value?: string): Promise<ApproveResult> {
+    return this.call("POST", `/services/${enc(service)}/approve`, value === undefined ? {} : { value });
+  }
+
+  reject(service: string, options: RejectOptions = {}): Promise<RejectResult> {
+    return this.call("POST", `/services/${enc(service)}/reject`, options);
   }
 
   rollback(service: string): Promise<DeployResult> {

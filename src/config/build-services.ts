@@ -2,9 +2,9 @@ import type { PushSource } from "../core/push-event.js";
 import { plaintextRefused } from "./config-error.js";
 import type { FileConfig } from "./file-schema.js";
 import type { ResolveContext } from "./resolve-context.js";
-import { PUSH_SOURCES, type ServiceFileConfig } from "./service-schema.js";
+import { PUSH_SOURCES, REDEPLOY_FIELD, type ServiceFileConfig } from "./service-schema.js";
 import { buildSupplyChain } from "./supply-chain.js";
-import type { JobTarget, ServiceConfig, TagPolicy } from "./types.js";
+import type { JobTarget, RolloutStrategy, ServiceConfig, TagPolicy } from "./types.js";
 
 const SECRET_PREFIX = "TAGROLL_SECRET_";
 
@@ -23,6 +23,7 @@ export function buildServices(file: FileConfig, ctx: ResolveContext): ServiceCon
   );
   checkUnique(services, "name", ctx);
   checkUnique(services, "key", ctx);
+  checkPromotions(services, ctx);
   checkSecretVariables(services, ctx);
   return services;
 }
@@ -62,8 +63,52 @@ function buildService(
       ...(rollout.minHealthyTime !== undefined && { minHealthyTimeMs: rollout.minHealthyTime }),
       ...(rollout.healthyDeadline !== undefined && { healthyDeadlineMs: rollout.healthyDeadline }),
     },
+    ...(raw.strategy !== undefined && { strategy: toStrategy(raw.strategy) }),
+    ...gateSettings(raw),
     ...(supplyChain !== undefined && { supplyChain }),
   };
+}
+
+/** `restart`, or `{ redeploy: "meta.VERSION" }` into its field (the schema checked the shape). */
+function toStrategy(raw: NonNullable<ServiceFileConfig["strategy"]>): RolloutStrategy {
+  if (raw === "restart") return { kind: "restart" };
+  const [, kind, name] = REDEPLOY_FIELD.exec(raw.redeploy) as unknown as [
+    string,
+    "meta" | "variable",
+    string,
+  ];
+  return { kind: "redeploy", field: { kind, name } };
+}
+
+/** Approvals, windows and promotion, copied as given (src/gates/). */
+function gateSettings(raw: ServiceFileConfig): Pick<ServiceConfig, "approvals" | "windows" | "promote"> {
+  const { approvals, windows, promote } = raw;
+  return {
+    ...(approvals !== undefined && {
+      approvals: {
+        required: approvals.required,
+        ...(approvals.expire !== undefined && { expireMs: approvals.expire }),
+      },
+    }),
+    ...(windows !== undefined && { windows }),
+    ...(promote !== undefined && { promote }),
+  };
+}
+
+/** `promote.to` names another configured service, and following promotions never comes back. */
+function checkPromotions(services: ServiceConfig[], ctx: ResolveContext): void {
+  const byName = new Map(services.map((s) => [s.name, s]));
+  services.forEach((service, index) => {
+    const to = service.promote?.to;
+    if (to === undefined) return;
+    const at = `services[${index}].promote.to`;
+    if (!byName.has(to)) return ctx.problem(at, `"${to}" is not a configured service`);
+    const seen = new Set([service.name]);
+    for (let next: string | undefined = to; next !== undefined; next = byName.get(next)?.promote?.to) {
+      if (seen.has(next)) return ctx.problem(at, `promotions loop back to "${next}"; remove one promote`);
+      seen.add(next);
+    }
+  });
 }
 
 /** Per source: env variable, else `secretFiles`, else plaintext `secrets` when allowed. */

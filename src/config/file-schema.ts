@@ -56,7 +56,8 @@ const serverSchema = z.strictObject({
 
 const coordinatorSchema = z.strictObject({
   enabled: z.boolean().default(true),
-  reconcileSchedule: cronExpression.default("* * * * *"),
+  reconcileSchedule: cronExpression.default("*/10 * * * * *"),
+  reconcileBatch: z.int().min(1).max(10_000).default(25),
   leaderKey: kvKey.default(LEADER_KEY),
   sessionTtl: sessionTtl.prefault("15s"),
   deliveryTtl: durationMs.prefault("24h"),

@@ -56,6 +56,7 @@ export function loadConfig(options: LoadConfigOptions = {}): TagrollConfig {
     coordinator: {
       enabled: data.coordinator.enabled,
       reconcileSchedule: data.coordinator.reconcileSchedule,
+      reconcileBatch: data.coordinator.reconcileBatch,
       leaderKey: data.coordinator.leaderKey,
       sessionTtl: data.coordinator.sessionTtl,
       deliveryTtlMs: data.coordinator.deliveryTtl,

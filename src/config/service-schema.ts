@@ -1,5 +1,6 @@
 import { z } from "zod";
 import type { PushSource } from "../core/push-event.js";
+import { parseWindow } from "../gates/deploy-window.js";
 import {
   durationMs,
   integer,
@@ -57,7 +58,46 @@ const jobObject = z.strictObject({
 /** A job is listed either by id alone (`- web`) or as an object. */
 const job = z.preprocess((value) => (typeof value === "string" ? { id: value } : value), jobObject);
 
+// --- redeploy strategy (README, "Three ways a job takes its tag") ---
+/** `meta.<KEY>` or `variable.<name>`: the job field a redeploy sets to the desired value. */
+export const REDEPLOY_FIELD = /^(meta|variable)\.([A-Za-z_][A-Za-z0-9_-]*)$/;
+
+export const strategySchema = z.union([
+  z.literal("restart"),
+  z.strictObject({
+    redeploy: z
+      .string()
+      .regex(REDEPLOY_FIELD, 'must be "meta.<KEY>" (job meta) or "variable.<name>" (job variable)'),
+  }),
+]);
+// --- end redeploy strategy ---
+
 const sourceMap = <T extends z.ZodType>(value: T) => z.partialRecord(z.enum(PUSH_SOURCES), value);
+
+// --- Approvals, deploy windows and promotion (README, "Approvals, deploy windows and promotion") ---
+
+export const approvalsSchema = z.strictObject({
+  required: integer().min(1).max(20).default(1),
+  expire: durationMs.optional(),
+});
+
+/** `"Mon-Fri 09:00-17:00 Europe/Berlin"`, parsed by src/gates/deploy-window.ts. */
+export const deployWindow = z.string().transform((text, ctx) => {
+  try {
+    return parseWindow(text);
+  } catch (err) {
+    ctx.addIssue({ code: "custom", message: (err as Error).message });
+    return z.NEVER;
+  }
+});
+
+export const promoteSchema = z.strictObject({
+  to: serviceName,
+  when: z.literal("succeeded").default("succeeded"),
+  approvals: integer().min(0).max(20).default(0),
+});
+
+// --- end of approvals, deploy windows and promotion ---
 
 export const serviceSchema = z.strictObject({
   name: serviceName,
@@ -71,6 +111,11 @@ export const serviceSchema = z.strictObject({
   policy: policySchema.optional(),
   jobs: z.array(job).default([]),
   rollout: rolloutSchema.optional(),
+  /** How the value reaches the job: `restart` (template, default) or `{ redeploy: meta.X | variable.x }`. */
+  strategy: strategySchema.optional(),
+  approvals: approvalsSchema.optional(),
+  windows: z.array(deployWindow).min(1).optional(),
+  promote: promoteSchema.optional(),
   // issue 12: digest, verify, poll, prune
   ...supplyChainFields,
 });

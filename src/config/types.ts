@@ -1,4 +1,5 @@
 import type { PushSource } from "../core/push-event.js";
+import type { DeployWindow } from "../gates/deploy-window.js";
 
 /**
  * The validated, fully-defaulted configuration every other module receives. Produced only by
@@ -66,8 +67,10 @@ export interface SigningKey {
 export interface CoordinatorConfig {
   /** Run leader election and rollouts in this process (webhooks are served either way). */
   enabled: boolean;
-  /** node-cron expression for the reconcile sweep. */
+  /** node-cron expression for the reconcile sweep's ticks. */
   reconcileSchedule: string;
+  /** Services the sweep looks at per tick; it goes round them all, this many at a time. */
+  reconcileBatch: number;
   leaderKey: string;
   /** Consul session TTL, e.g. "15s". */
   sessionTtl: string;
@@ -103,6 +106,17 @@ export interface RolloutOverrides {
   healthyDeadlineMs?: number;
 }
 
+// --- redeploy strategy (README, "Three ways a job takes its tag") ---
+/** The job field a `redeploy` sets: a job meta key or a job variable of the stored submission. */
+export interface RedeployField {
+  kind: "meta" | "variable";
+  name: string;
+}
+
+/** `restart`: the job renders the key in a template; `redeploy`: tagroll re-registers the job. */
+export type RolloutStrategy = { kind: "restart" } | { kind: "redeploy"; field: RedeployField };
+// --- end redeploy strategy ---
+
 export interface ServiceConfig {
   /** `[a-z0-9][a-z0-9_-]*`, at most 63 characters. */
   name: string;
@@ -121,6 +135,15 @@ export interface ServiceConfig {
     /** Longest wait for a re-rendered template before a restart. */
     renderTimeoutMs: number;
   };
+  /** Absent means `restart`. */
+  strategy?: RolloutStrategy;
+  // --- Approvals, deploy windows and promotion (src/gates/) ---
+  /** New values wait for this many distinct approvers; a pending one is dropped after `expireMs`. */
+  approvals?: { required: number; expireMs?: number };
+  /** New values start only inside one of these windows; outside they wait as `scheduled`. */
+  windows?: DeployWindow[];
+  /** After a succeeded rollout, propose the value to service `to`, needing at least `approvals` there. */
+  promote?: { to: string; when: "succeeded"; approvals: number };
   // --- issue 12: digest pinning, signatures, polling, pruning (src/config/supply-chain.ts) ---
   supplyChain?: SupplyChainConfig;
 }

@@ -10,15 +10,17 @@ import { HistoryStore } from "../state/history-store.js";
 import { KvWatcher, type WatchedChange } from "./watch/index.js";
 import { LeaderElection, type LeadershipTerm } from "./leader/index.js";
 import { reconcileOnce, type DeliveryExpirer, type ReconcileReport } from "./reconcile.js";
-import { folderPrefix, requestService } from "../state/kv-layout.js";
+import { folderPrefix, gateService, requestService } from "../state/kv-layout.js";
+import { Gates } from "./gates/index.js";
 import { parseRestartRequest } from "./model/index.js";
-import { revertValue } from "./revert-value.js";
 import { RolloutEngine } from "./engine/index.js";
 import { notify, type RolloutObserver } from "./model/index.js";
 import { SessionRolloutRecords } from "./leader/index.js";
 import { ServiceRunner } from "./runner/index.js";
 import type { EngineTiming } from "./steps/index.js";
 import { nomadDefaults } from "./targets/index.js";
+import type { NomadDeployApi } from "../nomad/deploy-api.js";
+import { RedeployDriver } from "./redeploy/index.js";
 
 /** Runs `task` on a cron `schedule`; node-cron unless a test passes its own. */
 export type Scheduler = (schedule: string, task: () => void) => { stop(): void };
@@ -28,6 +30,8 @@ export interface CoordinatorOptions {
   kv: KvStore;
   health: ServiceHealth;
   nomad: NomadApi;
+  /** Re-registers jobs and follows deployments for the `redeploy` strategy (src/coordinator/redeploy/). */
+  deployApi?: NomadDeployApi;
   logger: Logger;
   clock?: Clock;
   /** Status page, metrics, `--wait` listeners. */
@@ -65,6 +69,8 @@ export class Coordinator {
   private stopper: AbortController | undefined;
   private campaign: Promise<void> | undefined;
   private cronTask: { stop(): void } | undefined;
+  /** Where the next reconcile tick starts in `services`. */
+  private sweepCursor = 0;
   private term: Term | undefined;
 
   constructor(private readonly o: CoordinatorOptions) {
@@ -107,13 +113,25 @@ export class Coordinator {
     return this.election.isLeader();
   }
 
-  /** One reconcile sweep; undefined when this instance does not lead. */
-  async reconcile(): Promise<ReconcileReport | undefined> {
+  /**
+   * One tick of the reconcile sweep: the next `coordinator.reconcileBatch` services in turn (all
+   * of them with `all`), so its cost per tick stays the same however many services there are;
+   * changes themselves arrive through the KV watch. Delivery records are expired once per round.
+   * Undefined when this instance does not lead.
+   */
+  async reconcile(options: { all?: boolean } = {}): Promise<ReconcileReport | undefined> {
     const term = this.term;
     if (!term) return undefined;
     const { config, kv, nomad, logger, deliveries } = this.o;
+    const start = this.sweepCursor % Math.max(1, this.services.length);
+    const services = options.all
+      ? [...this.services.slice(start), ...this.services.slice(0, start)]
+      : this.services.slice(start, start + config.coordinator.reconcileBatch);
+    this.sweepCursor = options.all ? start : start + services.length;
+    const roundDone = options.all || this.sweepCursor >= this.services.length;
+    if (this.sweepCursor >= this.services.length) this.sweepCursor = 0;
     return reconcileOnce({
-      services: this.services,
+      services,
       runners: term.runners,
       loadRecord: term.loadRecord,
       kv,
@@ -123,7 +141,7 @@ export class Coordinator {
       observers: this.o.observers ?? [],
       nomadDefaults: nomadDefaults(config),
       deliveryTtlMs: config.coordinator.deliveryTtlMs,
-      ...(deliveries ? { deliveries } : {}),
+      ...(deliveries && roundDone ? { deliveries } : {}),
     });
   }
 
@@ -132,17 +150,30 @@ export class Coordinator {
     const observers = this.o.observers ?? [];
     const records = new SessionRolloutRecords(kv, term.session, this.clock);
     const history = new HistoryStore(kv, { limit: config.historyLimit, clock: this.clock });
+    // Approvals, windows, promotion: values of gated services pass their gate before their runner.
+    const gates = new Gates({
+      services: this.services,
+      kv,
+      clock: this.clock,
+      logger: logger.child({ component: "gates" }),
+      signal: term.signal,
+      history,
+      observers,
+      loadRecord: (service) => records.load(service),
+      admit: (service, value, index, initial) => runners.get(service)?.observe(value, index, initial),
+    });
     const engine = new RolloutEngine({
       nomad,
       health,
       clock: this.clock,
       logger,
       records,
-      observers,
+      observers: [...observers, gates.observer],
       appendHistory: (service, note) => history.append(service, note),
-      revertValue: (key, from, to) => revertValue(kv, key, from, to, this.clock),
+      revertValue: (key, from, to) => gates.revert(key, from, to),
       nomadDefaults: nomadDefaults(config),
       ...(this.o.timing ? { timing: this.o.timing } : {}),
+      ...(this.o.deployApi ? { redeploy: this.redeployDriver(this.o.deployApi, gates) } : {}),
     });
     const runners = new Map(
       this.services.map((service) => [
@@ -154,23 +185,39 @@ export class Coordinator {
       kv,
       clock: this.clock,
       logger: logger.child({ component: "kv-watcher" }),
-      keys: [...this.byKey.keys(), folderPrefix("requests")],
-      onChange: (changes) => this.route(changes, runners),
+      keys: [...this.byKey.keys(), folderPrefix("requests"), folderPrefix("gates")],
+      onChange: (changes) => this.route(changes, runners, gates),
       ...(this.o.watchWaitMs ? { waitMs: this.o.watchWaitMs } : {}),
     });
     this.term = { runners, loadRecord: (service) => records.load(service) };
     notify(observers, { type: "leadership", leader: true, at: this.clock.now() }, logger);
     // Resume what a previous leader left running, even for a key that no longer exists.
     for (const runner of runners.values()) runner.kick();
+    gates.lookAll();
     await watcher.run(term.signal);
     await Promise.all([...runners.values()].map((runner) => runner.idle()));
+    await gates.idle();
     this.term = undefined;
     await records.releaseAll();
     notify(observers, { type: "leadership", leader: false, at: this.clock.now() }, logger);
   }
 
-  private route(changes: WatchedChange[], runners: Map<string, ServiceRunner>): void {
+  /** Its value reverts go through the gates too, so a gate never takes one for a new value. */
+  private redeployDriver(api: NomadDeployApi, gates: Gates): RedeployDriver {
+    return new RedeployDriver({
+      api,
+      nomadDefaults: nomadDefaults(this.o.config),
+      revertValue: (key, from, to) => gates.revert(key, from, to),
+    });
+  }
+
+  private route(changes: WatchedChange[], runners: Map<string, ServiceRunner>, gates: Gates): void {
     for (const change of changes) {
+      const gated = gateService(change.key);
+      if (gated !== undefined) {
+        gates.get(gated)?.look();
+        continue;
+      }
       const requested = requestService(change.key);
       if (requested !== undefined) {
         const request = parseRestartRequest(change.value);
@@ -178,7 +225,8 @@ export class Coordinator {
         continue;
       }
       for (const service of this.byKey.get(change.key) ?? []) {
-        runners.get(service.name)?.observe(change.value, change.modifyIndex, change.initial);
+        const target = gates.get(service.name) ?? runners.get(service.name);
+        target?.observe(change.value, change.modifyIndex, change.initial);
       }
     }
   }

@@ -10,6 +10,7 @@ export {
   type AllocStepState,
   type CoordinatorEvent,
   FINAL_STATUSES,
+  type GateEvent,
   isActive,
   notify,
   observeAll,

@@ -30,6 +30,8 @@ export interface ReconcileDeps {
 }
 
 export interface ReconcileReport {
+  /** The services this tick looked at, in order. */
+  swept: string[];
   /** Services whose rollout was left running with nobody driving it, now resumed. */
   resumed: string[];
   drift: Array<Omit<DriftEvent, "type" | "at">>;
@@ -38,14 +40,21 @@ export interface ReconcileReport {
 }
 
 /**
- * The periodic sweep (README, "Operations": Reconcile). For every service not busy
+ * One tick of the periodic sweep (README, "Operations": Reconcile) over the services it is given
+ * (the coordinator hands it the next few in turn). For every service not busy
  * rolling out: look again (a change missed while Consul was away is picked up, a rollout left
  * `running` is resumed); report drift — an allocation whose rendered value is not the desired one
  * although no rollout runs; then expire old delivery dedupe records. One failing service does
  * not stop the sweep.
  */
 export async function reconcileOnce(deps: ReconcileDeps): Promise<ReconcileReport> {
-  const report: ReconcileReport = { resumed: [], drift: [], expiredDeliveries: 0, errors: [] };
+  const report: ReconcileReport = {
+    swept: deps.services.map((s) => s.name),
+    resumed: [],
+    drift: [],
+    expiredDeliveries: 0,
+    errors: [],
+  };
   for (const service of deps.services) {
     const runner = deps.runners.get(service.name);
     if (!runner || runner.busy()) continue;

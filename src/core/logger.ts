@@ -23,6 +23,12 @@ export interface LoggerOptions {
   destination?: DestinationStream;
 }
 
+/**
+ * Without a destination, lines go to stdout asynchronously: while one write is in flight, the
+ * next lines gather and go out together, instead of one blocking write per line (pino's default,
+ * which cost a webhook more CPU than its Consul transaction; BENCHMARKS.md, "Ingest"). pino
+ * flushes what is pending when the process exits.
+ */
 export function createLogger(options: LoggerOptions = {}): Logger {
   return pino(
     {
@@ -30,7 +36,7 @@ export function createLogger(options: LoggerOptions = {}): Logger {
       redact: { paths: REDACT, censor: "[redacted]" },
       onChild: keepInnermostBindings,
     },
-    options.destination,
+    options.destination ?? pino.destination({ dest: 1, sync: false }),
   );
 }
 

@@ -37,15 +37,17 @@ export class IngestState {
   private running: Promise<unknown> | undefined;
 
   constructor(options: IngestStateOptions) {
-    const mirror = (prefix: string) =>
-      new KvMirror({ kv: options.kv, clock: options.clock, logger: options.logger, prefix });
-    this.revoked = mirror(folderPrefix("revoked"));
+    const mirror = (prefix: string, perSecond: number) =>
+      new KvMirror({ kv: options.kv, clock: options.clock, logger: options.logger, prefix, perSecond });
+    this.revoked = mirror(folderPrefix("revoked"), 10);
     // A key at the top level would mean mirroring the whole KV store: those are read when needed.
     const prefixes = collapsePrefixes(
       options.services.map((s) => watchPrefix(s.key)),
       options.maxFolders ?? 16,
     ).filter((p) => p !== "");
-    this.folders = prefixes.map(mirror);
+    // Re-read a busy folder at most once a second: this process learns its own writes from the
+    // transaction's answer, and a value written elsewhere meanwhile costs one more round, no more.
+    this.folders = prefixes.map((p) => mirror(p, 1));
   }
 
   start(): void {

@@ -120,6 +120,20 @@ export class ConsulConnection {
     return toConsulError(error, { where: this.where, operation, token: this.token });
   }
 
+  /**
+   * Query options of a blocking query (Consul's "Blocking Queries"): none for an index below 1,
+   * which must read without blocking. Consul adds up to wait/16 of jitter, so the socket timeout
+   * is the wait plus that plus the normal request bound.
+   */
+  blocking(index: number, waitMs: number): { index?: string; wait?: string; timeout?: number } {
+    if (index < 1) return {};
+    return {
+      index: String(Math.floor(index)),
+      wait: `${Math.max(1, Math.ceil(waitMs))}ms`,
+      timeout: waitMs + waitMs / 16 + this.requestTimeoutMs,
+    };
+  }
+
   /** The transaction client for this agent, made on first use (webhook ingest only). */
   txn(): ConsulTxnClient {
     this.txnClient ??= new ConsulTxnClient(this.config, this.where, this.requestTimeoutMs);

@@ -49,14 +49,7 @@ export class ConsulKvStore implements KvStore {
     const ctx = new ResponseContext();
     const cancel = () => ctx.emit("cancel");
     signal?.addEventListener("abort", cancel, { once: true });
-    const blocking =
-      index >= 1
-        ? {
-            index: String(Math.floor(index)),
-            wait: `${Math.max(1, Math.ceil(waitMs))}ms`,
-            timeout: waitMs + waitMs / 16 + this.conn.requestTimeoutMs,
-          }
-        : {};
+    const blocking = this.conn.blocking(index, waitMs);
     try {
       const reply = await this.conn.call(
         `kv.watch ${prefix}`,

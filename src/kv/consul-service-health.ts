@@ -1,7 +1,8 @@
 import type { ConsulConfig } from "../config/types.js";
 import { NotFoundError, UpstreamUnavailableError } from "../core/errors.js";
 import type { AllocCheck, ServiceHealth } from "./kv-store.js";
-import { ConsulConnection, type ConsulConnectionOptions } from "./consul-connection.js";
+import { ConsulConnection, ResponseContext, type ConsulConnectionOptions } from "./consul-connection.js";
+import type { ConsulHealthCheck, WithResponse } from "./consul-raw.js";
 
 /** Nomad allocation IDs are UUIDs; anything else must not reach a filter expression. */
 const ALLOC_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -21,22 +22,45 @@ export class ConsulServiceHealth implements ServiceHealth {
   }
 
   async checksForAlloc(allocId: string): Promise<AllocCheck[]> {
-    if (!ALLOC_ID.test(allocId)) throw new Error(`not a Nomad allocation ID: ${JSON.stringify(allocId)}`);
-    const filter = `ServiceID matches "^_nomad-task-${allocId}-"`;
+    const filter = allocFilter(allocId);
     const checks = await this.conn.call(`health.state alloc ${allocId}`, (c) =>
       c.health.state({ state: "any", filter }),
     );
-    return checks.map((check) => ({
-      checkId: check.CheckID,
-      serviceId: check.ServiceID,
-      serviceName: check.ServiceName,
-      // Consul also knows "maintenance"-style states on nodes; for a service check anything
-      // unexpected is treated as failing, the safe side for a health gate.
-      status: STATUSES.has(check.Status as AllocCheck["status"])
-        ? (check.Status as AllocCheck["status"])
-        : "critical",
-      output: check.Output,
-    }));
+    return checks.map(toAllocCheck);
+  }
+
+  /**
+   * `checksForAlloc` as a blocking query (Consul's "Blocking Queries"): the health gate waits on
+   * it, so a check that flips is seen at once instead of at the next poll. An index below 1 reads
+   * without blocking; the returned index is never below 1.
+   */
+  async watchChecksForAlloc(
+    allocId: string,
+    index: number,
+    waitMs: number,
+    signal?: AbortSignal,
+  ): Promise<{ checks: AllocCheck[]; index: number }> {
+    signal?.throwIfAborted();
+    const filter = allocFilter(allocId);
+    const ctx = new ResponseContext();
+    const cancel = () => ctx.emit("cancel");
+    signal?.addEventListener("abort", cancel, { once: true });
+    const blocking = this.conn.blocking(index, waitMs);
+    try {
+      const reply = (await this.conn.call(
+        `health.state alloc ${allocId} (blocking)`,
+        (c) => c.health.state({ state: "any", filter, ctx, ...blocking }),
+        signal,
+      )) as unknown as WithResponse<ConsulHealthCheck[]>;
+      const [response, checks] = reply;
+      const next = Number(response.headers["x-consul-index"] ?? 0);
+      return {
+        checks: (checks ?? []).map(toAllocCheck),
+        index: Number.isFinite(next) && next >= 1 ? next : 1,
+      };
+    } finally {
+      signal?.removeEventListener("abort", cancel);
+    }
   }
 
   async passingInstances(
@@ -85,4 +109,23 @@ export class ConsulServiceHealth implements ServiceHealth {
   close(): void {
     this.conn.close();
   }
+}
+
+function allocFilter(allocId: string): string {
+  if (!ALLOC_ID.test(allocId)) throw new Error(`not a Nomad allocation ID: ${JSON.stringify(allocId)}`);
+  return `ServiceID matches "^_nomad-task-${allocId}-"`;
+}
+
+function toAllocCheck(check: ConsulHealthCheck): AllocCheck {
+  return {
+    checkId: check.CheckID,
+    serviceId: check.ServiceID,
+    serviceName: check.ServiceName,
+    // Consul also knows "maintenance"-style states on nodes; for a service check anything
+    // unexpected is treated as failing, the safe side for a health gate.
+    status: STATUSES.has(check.Status as AllocCheck["status"])
+      ? (check.Status as AllocCheck["status"])
+      : "critical",
+    output: check.Output,
+  };
 }

@@ -70,6 +70,17 @@ export interface AllocCheck {
 export interface ServiceHealth {
   /** Checks of every Consul service whose ID starts with `_nomad-task-<allocId>-`. */
   checksForAlloc(allocId: string): Promise<AllocCheck[]>;
+  /**
+   * Blocking query on the same checks: returns once Consul's index moves past `index` (a check
+   * changed somewhere) or `waitMs` passes, with the new index. Optional: without it the health
+   * gate polls.
+   */
+  watchChecksForAlloc?(
+    allocId: string,
+    index: number,
+    waitMs: number,
+    signal?: AbortSignal,
+  ): Promise<{ checks: AllocCheck[]; index: number }>;
   /** Passing instances of a service, as a load balancer would pick them (address, port). */
   passingInstances(service: string): Promise<Array<{ address: string; port: number; serviceId: string }>>;
   /** True when the agent answers and the cluster has a leader. */

@@ -62,8 +62,19 @@ export function metricsRolloutObserver(m: TagrollMetrics): RolloutObserver {
     onDrift(event) {
       m.drift.inc({ service: safeLabel(event.service) });
     },
+    onGate(event) {
+      const service = safeLabel(event.service);
+      m.gateChanges.inc({ service, change: safeLabel(event.change) });
+      // A promotion is about the target; what waits here did not change.
+      if (event.change === "promoted") return;
+      for (const kind of ["pending-approval", "scheduled"] as const) {
+        m.waitingValues.set({ service, kind }, event.waiting?.kind === kind ? 1 : 0);
+      }
+    },
     onLeadershipChanged(event) {
       m.leader.set(event.leader ? 1 : 0);
+      // What waits is the leader's to report; the next leader's gates set it again.
+      if (!event.leader) m.waitingValues.reset();
       // Rollouts in flight go on under the next leader; their starts are that leader's to see.
       if (!event.leader) turns.clear();
     },

@@ -17,6 +17,9 @@ export interface TagrollMetrics {
   superseded: Counter<"service">;
   drift: Counter<"service">;
   leader: Gauge;
+  // Approvals, deploy windows and promotion (src/gates/).
+  waitingValues: Gauge<"service" | "kind">;
+  gateChanges: Counter<"service" | "change">;
 }
 
 export function defineMetrics(registry: Registry): TagrollMetrics {
@@ -78,5 +81,17 @@ export function defineMetrics(registry: Registry): TagrollMetrics {
       "Allocations found rendering another value than the desired one while no rollout ran",
     ),
     leader,
+    waitingValues: new Gauge({
+      name: "tagroll_waiting_values",
+      help: "1 while a new value of the service waits at its gate, by kind (pending-approval, scheduled); leader only",
+      labelNames: ["service", "kind"],
+      registers,
+    }),
+    gateChanges: new Counter({
+      name: "tagroll_gate_changes_total",
+      help: "Values that started waiting, were released, expired, replaced or promoted, by change",
+      labelNames: ["service", "change"],
+      registers,
+    }),
   };
 }

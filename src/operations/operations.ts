@@ -15,6 +15,8 @@ import type { RolloutEvent } from "../coordinator/index.js";
 import { loadRecord } from "../coordinator/index.js";
 import { allocationStatus, type ServiceStatus } from "./service-status.js";
 import { nomadDefaults } from "../coordinator/index.js";
+import { GateStore } from "../gates/gate-store.js";
+import { waitingView } from "../gates/gate-record.js";
 
 export interface OperationsOptions {
   config: TagrollConfig;
@@ -118,9 +120,10 @@ export class Operations {
     const leader = await this.o.kv.get(this.o.config.coordinator.leaderKey);
     if (leader?.session) report.leader = parseLeader(leader.value);
     for (const service of services) {
-      const [desired, rollout] = await Promise.all([
+      const [desired, rollout, gate] = await Promise.all([
         this.o.kv.get(service.key),
         loadRecord(this.o.kv, service.name),
+        new GateStore(this.o.kv, this.clock).load(service.name),
       ]);
       const live = await allocationStatus(
         service,
@@ -132,6 +135,7 @@ export class Operations {
       const status: ServiceStatus = {
         service: service.name,
         key: service.key,
+        waiting: waitingView(gate.waiting),
         allocations: live.allocations,
       };
       if (desired) status.desired = desired.value;

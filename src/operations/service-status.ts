@@ -5,6 +5,7 @@ import { isRunning } from "../coordinator/index.js";
 import { renderedValue } from "../coordinator/index.js";
 import type { AllocStepState, RolloutRecord } from "../coordinator/index.js";
 import { resolveTargets } from "../coordinator/index.js";
+import type { WaitingView } from "../gates/gate-record.js";
 
 /** One running allocation as the status page and `tagroll status` show it. */
 export interface AllocationStatus {
@@ -30,6 +31,11 @@ export interface ServiceStatus {
   /** The desired value in Consul KV (undefined when the key does not exist). */
   desired?: string;
   rollout?: RolloutRecord;
+  /**
+   * A new value the service's gate holds back: waiting for approvals or for a deploy window
+   * (README, "Approvals, deploy windows and promotion"). `status` always sets it (null: nothing).
+   */
+  waiting?: WaitingView | null;
   allocations: AllocationStatus[];
   /** Set when Nomad could not be asked; `allocations` is then empty. */
   error?: string;

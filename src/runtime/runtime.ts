@@ -10,6 +10,8 @@ import { PushReceiver, type IngressObserver } from "../ingress/push-receiver.js"
 import { PushWriter } from "../ingress/push-write.js";
 import { ConsulKvStore, ConsulServiceHealth } from "../kv/consul-kv-store.js";
 import { HttpNomadApi } from "../nomad/http-nomad-api.js";
+import type { NomadDeployApi } from "../nomad/deploy-api.js";
+import { HttpNomadDeployApi } from "../nomad/http-deploy-api.js";
 import type { NomadApi } from "../nomad/nomad-api.js";
 import { createApp } from "../server/create-app.js";
 import { DeliveryStore } from "../state/delivery-store.js";
@@ -34,6 +36,8 @@ export interface RuntimeOptions {
    * through it). The runtime still builds, exposes and closes the real client.
    */
   wrapNomad?: (nomad: NomadApi) => NomadApi;
+  /** Wraps the client of the redeploy strategy likewise (tests interleave a `nomad job run`). */
+  wrapDeployApi?: (api: NomadDeployApi) => NomadDeployApi;
 }
 
 /** The real collaborators, built in one place — nothing else constructs them — and shared by every surface. */
@@ -98,6 +102,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
         kv,
         health,
         nomad: options.wrapNomad ? options.wrapNomad(nomad) : nomad,
+        deployApi: (options.wrapDeployApi ?? ((api) => api))(new HttpNomadDeployApi(nomad.http)),
         logger: log.child({ component: "coordinator" }),
         clock,
         deliveries,

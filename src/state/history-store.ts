@@ -3,7 +3,28 @@ import { systemClock, type Clock } from "../core/clock.js";
 import type { KvEntry, KvStore, KvTxnOp } from "../kv/kv-store.js";
 import { historyEntryKey, historyKey, STATE_ROOT } from "./kv-layout.js";
 
-export type HistoryKind = "push" | "operator" | "rollout" | "revert" | "rollback" | "restart";
+export type HistoryKind =
+  | "push"
+  | "operator"
+  | "rollout"
+  | "revert"
+  | "rollback"
+  | "restart"
+  // Approvals, deploy windows and promotion (src/gates/).
+  | GateHistoryKind;
+
+/** What happened at a service's gate (README, "Approvals, deploy windows and promotion"). */
+export type GateHistoryKind =
+  | "pending-approval"
+  | "approved"
+  | "rejected"
+  | "expired"
+  | "replaced"
+  | "scheduled"
+  | "released"
+  | "deploy-now"
+  | "promoted-to"
+  | "promoted-from";
 
 export interface HistoryEntry {
   /** Unique per entry; appending the same id twice stores it once. */

@@ -14,6 +14,7 @@ import { isJti } from "../tokens/jti.js";
  *   tagroll/tokens/<jti>           issued webhook tokens (service, kid, iat; never the token)
  *   tagroll/revoked/<jti>          revoked token ids
  *   tagroll/deliveries/<service>/<sha256>   webhook delivery dedupe records, per service
+ *   tagroll/gates/<service>        a value waiting for approval or a deploy window (src/gates/)
  */
 export const STATE_ROOT = "tagroll";
 
@@ -21,7 +22,15 @@ export const STATE_ROOT = "tagroll";
 export const LEADER_KEY = `${STATE_ROOT}/leader`;
 
 /** The folders under the root, one per kind of record. */
-export type StateFolder = "rollouts" | "history" | "requests" | "tokens" | "revoked" | "deliveries";
+export type StateFolder =
+  | "rollouts"
+  | "history"
+  | "requests"
+  | "tokens"
+  | "revoked"
+  | "deliveries"
+  // Approvals, deploy windows and promotion (README, "Approvals, deploy windows and promotion").
+  | "gates";
 
 /** The service-name grammar of the config (`ServiceConfig.name`); it becomes a key segment. */
 const SERVICE_NAME = /^[a-z0-9][a-z0-9_-]{0,62}$/;
@@ -105,4 +114,19 @@ export function deliveryKey(service: string, source: string, deliveryId: string,
   // NUL cannot occur in either part, so ("ab","c") and ("a","bc") never collide.
   const digest = createHash("sha256").update(`${source}\u0000${deliveryId}`).digest("hex");
   return `${folderPrefix("deliveries", root)}${serviceSegment(service)}/${digest}`;
+}
+
+// --- Approvals, deploy windows and promotion (src/gates/) ---
+
+/** `tagroll/gates/<service>`: the value the service's gate holds, its approvals, promotions. */
+export function gateKey(service: string): string {
+  return `${folderPrefix("gates")}${serviceSegment(service)}`;
+}
+
+/** The service a gate key is for, or undefined for a key that is not one. */
+export function gateService(key: string): string | undefined {
+  const prefix = folderPrefix("gates");
+  if (!key.startsWith(prefix)) return undefined;
+  const service = key.slice(prefix.length);
+  return SERVICE_NAME.test(service) ? service : undefined;
 }

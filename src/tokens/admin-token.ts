@@ -4,8 +4,11 @@ import { AuthError, ValidationError } from "../core/errors.js";
 import { signHs256, verifyHs256 } from "./hs256.js";
 import { newJti } from "./jti.js";
 
-/** API scopes (README, "Admin API, status page, metrics"): `read` status and history, `deploy` change tags, `admin` tokens. */
-export const SCOPES = ["read", "deploy", "admin"] as const;
+/**
+ * API scopes (README, "Admin API, status page, metrics"): `read` status and history, `deploy`
+ * change tags, `approve` approve or reject waiting values (README, "Approvals"), `admin` tokens.
+ */
+export const SCOPES = ["read", "deploy", "approve", "admin"] as const;
 export type Scope = (typeof SCOPES)[number];
 
 const AUDIENCE = "tagroll-api";

@@ -1,4 +1,4 @@
-import { randomBytes } from "node:crypto";
+import { randomBytes, webcrypto } from "node:crypto";
 import { jwtVerify, SignJWT, type JWTPayload } from "jose";
 import type { SigningKey } from "../config/types.js";
 
@@ -24,6 +24,28 @@ export async function signHs256(
 }
 
 /**
+ * HMAC keys as WebCrypto keys, imported once per configured key: jose imports a raw secret anew
+ * on every verification otherwise, which cost more CPU than the rest of a webhook (profile in
+ * BENCHMARKS.md, "Ingest").
+ */
+const imported = new WeakMap<SigningKey, Promise<webcrypto.CryptoKey>>();
+const importHmac = (secret: Uint8Array) =>
+  webcrypto.subtle.importKey("raw", secret, { name: "HMAC", hash: "SHA-256" }, false, ["verify"]);
+/** Checks tokens with an unknown or missing `kid`: a random secret nobody holds. */
+const UNKNOWN_KID = importHmac(new Uint8Array(randomBytes(32)));
+
+function verifyKey(keys: readonly SigningKey[], kid: string | undefined): Promise<webcrypto.CryptoKey> {
+  const key = keys.find((candidate) => candidate.kid === kid);
+  if (key === undefined) return UNKNOWN_KID;
+  let cached = imported.get(key);
+  if (cached === undefined) {
+    cached = importHmac(key.secret);
+    imported.set(key, cached);
+  }
+  return cached;
+}
+
+/**
  * Verifies a compact JWS signed with one of `keys` for `audience`; resolves its payload or
  * undefined on ANY failure, so callers raise one indistinguishable error. Only HS256 is allowed
  * (`alg: none` and key-confusion tricks fail in jose before any key is used). An unknown or
@@ -36,17 +58,13 @@ export async function verifyHs256(
   options: { requiredClaims: string[]; currentDate?: Date },
 ): Promise<JWTPayload | undefined> {
   try {
-    const { payload } = await jwtVerify(
-      token,
-      (header) => keys.find((key) => key.kid === header.kid)?.secret ?? new Uint8Array(randomBytes(32)),
-      {
-        algorithms: ["HS256"],
-        audience,
-        typ: "JWT",
-        requiredClaims: options.requiredClaims,
-        ...(options.currentDate !== undefined && { currentDate: options.currentDate }),
-      },
-    );
+    const { payload } = await jwtVerify(token, (header) => verifyKey(keys, header.kid), {
+      algorithms: ["HS256"],
+      audience,
+      typ: "JWT",
+      requiredClaims: options.requiredClaims,
+      ...(options.currentDate !== undefined && { currentDate: options.currentDate }),
+    });
     return payload;
   } catch {
     // Deliberately dropped: jose's reason (bad signature, expired, ...) must not reach a caller.

@@ -3,9 +3,10 @@ import { join } from "node:path";
 import { pino } from "pino";
 import { loadConfig } from "../../src/config/load-config.js";
 import type { TagrollConfig } from "../../src/config/types.js";
+import type { Clock } from "../../src/core/clock.js";
 import { createLogger } from "../../src/core/logger.js";
 import { observeAll, type CoordinatorEvent } from "../../src/coordinator/index.js";
-import { startRuntime, type Runtime } from "../../src/runtime/runtime.js";
+import { startRuntime, type Runtime, type RuntimeOptions } from "../../src/runtime/runtime.js";
 import { TimedRestarts, type RestartCall } from "./timed-restarts.js";
 import { waitFor } from "../helpers/cluster.js";
 import { rolloutKey } from "../../src/state/kv-layout.js";
@@ -19,6 +20,10 @@ export interface BenchTagrollOptions {
   yaml: string;
   coordinator: boolean;
   logFile: string;
+  /** Passed to startRuntime (the redeploy tests interleave a `nomad job run` with tagroll's register). */
+  wrapDeployApi?: RuntimeOptions["wrapDeployApi"];
+  /** The runtime's clock (default the system's); tests of deploy windows set the time. */
+  clock?: Clock;
 }
 
 /** A coordinator event and the wall-clock time the benchmark saw it. */
@@ -71,7 +76,8 @@ export async function startBenchTagroll(o: BenchTagrollOptions): Promise<BenchTa
   const restarts: RestartCall[] = [];
   const log = createLogger({
     level: "info",
-    destination: pino.destination({ dest: o.logFile, mkdir: true }),
+    // Asynchronous, as `tagroll serve` writes its log (src/core/logger.ts).
+    destination: pino.destination({ dest: o.logFile, mkdir: true, sync: false }),
   });
   const runtime = await startRuntime({
     config,
@@ -81,6 +87,8 @@ export async function startBenchTagroll(o: BenchTagrollOptions): Promise<BenchTa
       onWebhook: (seen) => void (seen.kvWriteMs !== undefined && kvWriteMs.push(seen.kvWriteMs)),
     },
     wrapNomad: (nomad) => new TimedRestarts(nomad, restarts),
+    ...(o.wrapDeployApi ? { wrapDeployApi: o.wrapDeployApi } : {}),
+    ...(o.clock && { clock: o.clock }),
   });
   const finished = (service: string, value: string, timeoutMs = 240_000) =>
     waitFor(

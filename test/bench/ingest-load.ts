@@ -20,6 +20,12 @@ export interface LoadSpec {
   durationMs: number;
   /** First counter value (tags must rise above what a previous run wrote). */
   startAt: number;
+  /**
+   * Open loop: send this many requests per second on schedule, round-robin over the targets,
+   * whatever the answers take; latency counts from the scheduled send time, so a stall is not
+   * hidden by the client waiting (no coordinated omission). Without it: one closed loop per target.
+   */
+  ratePerSecond?: number;
 }
 
 export interface LoadResult {
@@ -29,44 +35,63 @@ export interface LoadResult {
   latenciesMs: number[];
   statuses: Record<string, number>;
   next: number;
+  /** Every answer, warm-up included (the CPU the server spent covers those too). */
+  answered: number;
 }
 
 export async function runLoad(spec: LoadSpec): Promise<LoadResult> {
   const pools = new Map<string, Pool>();
   for (const t of spec.targets) {
-    const connections = spec.targets.filter((o) => o.origin === t.origin).length;
+    const connections = spec.ratePerSecond ? 64 : spec.targets.filter((o) => o.origin === t.origin).length;
     if (!pools.has(t.origin)) pools.set(t.origin, new Pool(t.origin, { connections, pipelining: 1 }));
   }
   let n = spec.startAt;
+  let answered = 0;
   const latencies: number[] = [];
   const statuses: Record<string, number> = {};
   const start = performance.now();
   const measureFrom = start + spec.warmupMs;
   const end = measureFrom + spec.durationMs;
-  const loop = async (t: LoadTarget) => {
+  /** One request; `from` is when it was due (open loop) or sent (closed loop). */
+  const send = async (t: LoadTarget, from: number) => {
     const pool = pools.get(t.origin) as Pool;
-    while (performance.now() < end) {
-      const sent = performance.now();
-      let status: string;
-      try {
-        const res = await pool.request({
-          path: t.path,
-          method: t.method,
-          headers: t.contentType ? { "content-type": t.contentType } : {},
-          body: t.body.replaceAll("{n}", `${n++}`),
-        });
-        await res.body.text();
-        status = `${res.statusCode}`;
-      } catch (err) {
-        status = (err as Error).message;
-      }
-      if (sent >= measureFrom && performance.now() <= end) {
-        latencies.push(performance.now() - sent);
-        statuses[status] = (statuses[status] ?? 0) + 1;
-      }
+    let status: string;
+    try {
+      const res = await pool.request({
+        path: t.path,
+        method: t.method,
+        headers: t.contentType ? { "content-type": t.contentType } : {},
+        body: t.body.replaceAll("{n}", `${n++}`),
+      });
+      await res.body.text();
+      status = `${res.statusCode}`;
+    } catch (err) {
+      status = (err as Error).message;
+    }
+    answered++;
+    if (from >= measureFrom && performance.now() <= end) {
+      latencies.push(performance.now() - from);
+      statuses[status] = (statuses[status] ?? 0) + 1;
     }
   };
-  await Promise.all(spec.targets.map(loop));
+  if (spec.ratePerSecond) {
+    const interval = 1000 / spec.ratePerSecond;
+    const inFlight = new Set<Promise<void>>();
+    for (let i = 0; start + i * interval < end; i++) {
+      const due = start + i * interval;
+      const wait = due - performance.now();
+      if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+      const request = send(spec.targets[i % spec.targets.length] as LoadTarget, due);
+      inFlight.add(request);
+      void request.finally(() => inFlight.delete(request));
+    }
+    await Promise.all(inFlight);
+  } else {
+    const loop = async (t: LoadTarget) => {
+      while (performance.now() < end) await send(t, performance.now());
+    };
+    await Promise.all(spec.targets.map(loop));
+  }
   await Promise.all([...pools.values()].map((p) => p.close()));
   return {
     type: "done",
@@ -75,6 +100,7 @@ export async function runLoad(spec: LoadSpec): Promise<LoadResult> {
     latenciesMs: latencies,
     statuses,
     next: n,
+    answered,
   };
 }
 

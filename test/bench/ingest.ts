@@ -12,10 +12,23 @@ const CONCURRENCY = 8;
 const WARMUP_MS = 1_000;
 const DURATION_MS = 10_000;
 
+const OPEN_LOOP_RATE = 200;
+const OPEN_LOOP_MS = 20_000;
+
 interface Workload {
   label: string;
   kind: "raw" | "hook";
   targets: LoadTarget[];
+  /** Open loop at this rate instead of closed loops (see ingest-load.ts). */
+  ratePerSecond?: number;
+}
+
+interface Measured {
+  workload: Workload;
+  result: LoadResult;
+  writes: number[];
+  /** CPU time of this process (tagroll runs in it; the clients do not) per answered request. */
+  cpuMsPerRequest: number;
 }
 
 /**
@@ -81,16 +94,37 @@ async function measure(cluster: BenchCluster, say: (line: string) => void): Prom
         kind: "hook",
         targets: await Promise.all(names.map(() => hook("ing-shared"))),
       },
+      {
+        label: `tagroll POST /hooks, open loop ${OPEN_LOOP_RATE} req/s (services round-robin)`,
+        kind: "hook",
+        targets: await Promise.all(names.map(hook)),
+        ratePerSecond: OPEN_LOOP_RATE,
+      },
     ];
     let next = 1;
-    const results: Array<[Workload, LoadResult, number[]]> = [];
+    const results: Measured[] = [];
     for (const workload of workloads) {
-      say(`${workload.label}: ${CONCURRENCY} concurrent, ${DURATION_MS / 1000} s`);
-      const spec = { targets: workload.targets, warmupMs: WARMUP_MS, durationMs: DURATION_MS, startAt: next };
+      const durationMs = workload.ratePerSecond ? OPEN_LOOP_MS : DURATION_MS;
+      const shape = workload.ratePerSecond ? `${workload.ratePerSecond} req/s` : `${CONCURRENCY} concurrent`;
+      say(`${workload.label}: ${shape}, ${durationMs / 1000} s`);
+      const spec = {
+        targets: workload.targets,
+        warmupMs: WARMUP_MS,
+        durationMs,
+        startAt: next,
+        ...(workload.ratePerSecond ? { ratePerSecond: workload.ratePerSecond } : {}),
+      };
       const writesBefore = tagroll.kvWriteMs.length;
+      const cpuBefore = process.cpuUsage();
       const result = await child.ask<LoadResult>({ type: "run", spec }, "done");
+      const cpu = process.cpuUsage(cpuBefore);
       next = result.next;
-      results.push([workload, result, tagroll.kvWriteMs.slice(writesBefore)]);
+      results.push({
+        workload,
+        result,
+        writes: tagroll.kvWriteMs.slice(writesBefore),
+        cpuMsPerRequest: (cpu.user + cpu.system) / 1000 / Math.max(1, result.answered),
+      });
     }
     const lastTag = await new AgentClient(cluster.consulAddr, cluster.nomadAddr)
       .consulJson<Array<{ Value: string }>>("/v1/kv/configs/ing-0/IMAGE_TAG")
@@ -102,21 +136,23 @@ async function measure(cluster: BenchCluster, say: (line: string) => void): Prom
   }
 }
 
-function table(results: Array<[Workload, LoadResult, number[]]>, lastTag: string): BenchResult {
+function table(results: Measured[], lastTag: string): BenchResult {
   const rps = (r: LoadResult) => (r.count * 1000) / r.elapsedMs;
-  const raws = results.filter(([w]) => w.kind === "raw").map(([, r]) => rps(r));
+  const raws = results.filter((m) => m.workload.kind === "raw").map((m) => rps(m.result));
   const rawMean = raws.reduce((a, b) => a + b, 0) / raws.length;
-  const rows = results.map(([w, r, writes]) => [
+  const rows = results.map(({ workload: w, result: r, writes, cpuMsPerRequest }) => [
     w.label,
-    `${CONCURRENCY}`,
+    w.ratePerSecond ? `open, ${w.ratePerSecond}/s` : `${CONCURRENCY}`,
     `${r.count}`,
     rps(r).toFixed(0),
     percentile(r.latenciesMs, 50).toFixed(1),
     percentile(r.latenciesMs, 99).toFixed(1),
+    percentile(r.latenciesMs, 99.9).toFixed(1),
     Object.entries(r.statuses)
       .map(([status, n]) => `${status}×${n}`)
       .join(", "),
-    (rps(r) / rawMean).toFixed(3),
+    w.ratePerSecond ? "–" : (rps(r) / rawMean).toFixed(3),
+    w.kind === "hook" ? cpuMsPerRequest.toFixed(3) : "–",
     w.kind === "hook" ? percentile(writes, 50).toFixed(1) : "–",
   ]);
   return {
@@ -128,9 +164,11 @@ function table(results: Array<[Workload, LoadResult, number[]]>, lastTag: string
         "req/s",
         "p50 (ms)",
         "p99 (ms)",
+        "p99.9 (ms)",
         "answers",
         "ratio to raw PUT",
-        "p50 read + CAS write (ms)",
+        "tagroll CPU per webhook (ms)",
+        "p50 Consul txn (ms)",
       ],
       rows,
     },
@@ -141,14 +179,17 @@ function table(results: Array<[Workload, LoadResult, number[]]>, lastTag: string
       "Raw PUT: `PUT /v1/kv/configs/raw-<i>/IMAGE_TAG` with a rising number, one key per client.",
       "tagroll: in-process `startRuntime` (coordinator disabled, so only the ingress runs), generic JSON body " +
         '`{"image":"acme/<service>","tag":"<n>"}` with a rising number, services with `order: numeric`. Each ' +
-        "webhook verifies the HS256 token, reads the revocation key, reads the desired key and CAS-writes it, then " +
-        "appends to the capped history (read + CAS write): about five Consul round trips per webhook, against one " +
-        "for the raw PUT. 202 = written; 200 = answered but not written: in the one-service row a push whose tag " +
-        "lost the race to a higher one sent concurrently is refused as a downgrade — the policy working, and " +
-        "those answers are cheaper (no write, no history).",
-      "p50 read + CAS write: tagroll's own timing (IngressObserver `kvWriteMs`) of the desired-key read and CAS " +
-        "write inside each written webhook, so the rest of the latency is token check, revocation read, history " +
-        "append, HTTP and queueing.",
+        "webhook verifies the HS256 token (revocations from memory, kept current by a blocking query), decides on " +
+        "the desired value as last known and makes ONE Consul transaction: revocation and dedupe checks, the " +
+        "CAS write, its history entry (src/ingress/push-write.ts). A transaction that finds the key moved is redone " +
+        "after a fresh read. 202 = written; 200 = answered but not written: in the one-service row a push whose tag " +
+        "lost the race to a higher one sent concurrently is refused as a downgrade — the policy working.",
+      `Open loop: ${OPEN_LOOP_RATE} webhooks/s on schedule for ${OPEN_LOOP_MS / 1000} s (after the warm-up), ` +
+        "round-robin over the one-per-client services, up to 64 connections; latency from each request's " +
+        "scheduled time, so queueing counts.",
+      "tagroll CPU per webhook: user + system CPU of the benchmark process (tagroll's runtime; the clients run in " +
+        "another process) over the run, warm-up included, divided by every answer. p50 Consul txn: tagroll's own " +
+        "timing (IngressObserver `kvWriteMs`) of the transaction(s) of each written webhook.",
       `After the runs configs/ing-0/IMAGE_TAG holds \`${lastTag}\` (a webhook-written value).`,
     ],
   };

@@ -8,6 +8,8 @@ import { ConsulKvStore } from "../../kv/consul-kv-store.js";
 import { loadConfig } from "../../config/load-config.js";
 import { createLogger } from "../../core/logger.js";
 import { HttpNomadApi } from "../../nomad/http-nomad-api.js";
+import { HttpNomadDeployApi } from "../../nomad/http-deploy-api.js";
+import { newestSubmission } from "../../nomad/newest-submission.js";
 import { configFlags, withConfigOptions } from "../config-options.js";
 import { EXIT, helpText } from "../exit-codes.js";
 import { formatCheck } from "../format-check.js";
@@ -27,7 +29,8 @@ export function registerCheckCommand(program: Command): void {
         "tagroll check --json | jq '.findings[] | select(.rule == \"change-mode\")'",
       ]) +
         "\n\nRules: config, signing-keys, consul, nomad, job-missing, job-type, no-targets, key-not-rendered," +
-        "\n       change-mode, render-templates, no-health-checks, drain, registry",
+        "\n       change-mode, render-templates, no-health-checks, drain, convention (info), strategy, redeploy-update," +
+        "\n       registry",
     )
     .action(async (options: Record<string, unknown>) => {
       const flags = configFlags(options);
@@ -40,7 +43,14 @@ export function registerCheckCommand(program: Command): void {
           connect: (config) => {
             const consul = new ConsulAgentInfo(config.consul);
             const nomad = new HttpNomadApi(config.nomad);
-            return { consul, nomad, close: async () => (consul.close(), await nomad.close()) };
+            const deployApi = new HttpNomadDeployApi(nomad.http);
+            return {
+              consul,
+              nomad,
+              submitted: async (jobId, version, scope) =>
+                (await newestSubmission(deployApi, jobId, version, scope))?.submission.Source,
+              close: async () => (consul.close(), await nomad.close()),
+            };
           },
           logger: createLogger({ level, destination: process.stderr }),
           // issue 12: each configured registry, its credentials and the current signature

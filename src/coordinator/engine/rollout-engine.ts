@@ -19,6 +19,7 @@ import {
 } from "./next-rollout-status.js";
 import { DEFAULT_TIMING, Deadline, retrying, type EngineTiming, type StepContext } from "../steps/index.js";
 import { resolveTargets, type GroupTarget } from "../targets/index.js";
+import type { RedeployDriver } from "../redeploy/index.js";
 
 /** How often a plan waiting for starting allocations looks again. */
 const PENDING_POLL_MS = 1_000;
@@ -36,6 +37,8 @@ export interface RolloutEngineOptions {
   revertValue: (key: string, from: string, to: string) => Promise<RevertWrite>;
   nomadDefaults: NomadScope;
   timing?: EngineTiming;
+  /** Drives services with the `redeploy` strategy (src/coordinator/redeploy/). */
+  redeploy?: RedeployDriver;
 }
 
 export interface HistoryNote {
@@ -89,6 +92,20 @@ export class RolloutEngine {
       ...opt("previousValue", record.previousValue),
     });
     logger.info({ value: record.value, previous: record.previousValue, resumed }, "rollout running");
+    if (service.strategy?.kind === "redeploy") {
+      if (!this.o.redeploy)
+        return this.finish(record, "failed", save, "the redeploy strategy is not wired in");
+      return this.o.redeploy.run({
+        ctx,
+        record,
+        service,
+        latest: () => control.latest(),
+        wrote: (value) => control.wrote(value),
+        save,
+        emit: (event) => this.emit(event),
+        finish: (status, error) => this.finish(record, status, save, error),
+      });
+    }
     let last: LastStep = { kind: "started" };
     for (;;) {
       ensureLeading(control.signal);

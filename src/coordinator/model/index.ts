@@ -8,6 +8,7 @@ export {
   type AllocStepEvent,
   type CoordinatorEvent,
   type DriftEvent,
+  type GateEvent,
   notify,
   observeAll,
   type RolloutEvent,
@@ -26,3 +27,4 @@ export {
   settledValue,
   type TaskMark,
 } from "./rollout-record.js";
+export { type RedeployJobProgress } from "./redeploy-progress.js";

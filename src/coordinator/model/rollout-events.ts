@@ -1,5 +1,6 @@
 import type { Logger } from "../../core/logger.js";
 import type { AllocStepState, RolloutKind, RolloutStatus } from "./rollout-record.js";
+import type { WaitingView } from "../../gates/gate-record.js";
 
 /** Fields every rollout event carries. `at` is epoch ms from the coordinator's clock. */
 interface RolloutEventBase {
@@ -69,6 +70,25 @@ export interface LeadershipEvent {
   at: number;
 }
 
+/**
+ * Something happened at a service's gate (README, "Approvals, deploy windows and promotion"):
+ * a value started waiting for approval or a window, was released, expired, was replaced by a
+ * newer one, or was promoted to another service. `waiting` is what waits after the change.
+ */
+export interface GateEvent {
+  type: "gate";
+  service: string;
+  change: "pending-approval" | "scheduled" | "released" | "expired" | "replaced" | "promoted";
+  value: string;
+  message: string;
+  waiting: WaitingView | null;
+  /** For `promoted`: the service the value was proposed to. */
+  to?: string;
+  /** A new leader's first look found the value already waiting (told once per term, not new). */
+  resumed?: boolean;
+  at: number;
+}
+
 export type RolloutEvent =
   | RolloutStartedEvent
   | AllocStepEvent
@@ -76,7 +96,7 @@ export type RolloutEvent =
   | RolloutRevertingEvent
   | RolloutFinishedEvent;
 
-export type CoordinatorEvent = RolloutEvent | DriftEvent | LeadershipEvent;
+export type CoordinatorEvent = RolloutEvent | DriftEvent | LeadershipEvent | GateEvent;
 
 /**
  * What the status page and metrics listen to. Every method is optional; observers must not
@@ -90,6 +110,7 @@ export interface RolloutObserver {
   onRolloutFinished?(event: RolloutFinishedEvent): void;
   onDrift?(event: DriftEvent): void;
   onLeadershipChanged?(event: LeadershipEvent): void;
+  onGate?(event: GateEvent): void;
 }
 
 /** Delivers one event to every observer by its type. */
@@ -119,6 +140,8 @@ function dispatch(observer: RolloutObserver, event: CoordinatorEvent): void {
       return observer.onDrift?.(event);
     case "leadership":
       return observer.onLeadershipChanged?.(event);
+    case "gate":
+      return observer.onGate?.(event);
   }
 }
 
@@ -132,5 +155,6 @@ export function observeAll(listener: (event: CoordinatorEvent) => void): Rollout
     onRolloutFinished: listener,
     onDrift: listener,
     onLeadershipChanged: listener,
+    onGate: listener,
   };
 }

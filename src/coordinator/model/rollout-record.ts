@@ -4,6 +4,8 @@
  * crash — resumes exactly where the last one stopped (ARCHITECTURE.md, "Resuming").
  */
 
+import type { RedeployJobProgress } from "./redeploy-progress.js";
+
 /** `deploy`: a new value; `restart`: same value, rolling restart; `adopted`: first sight, nothing run. */
 export type RolloutKind = "deploy" | "restart" | "adopted";
 
@@ -88,6 +90,8 @@ export interface RolloutRecord {
   error?: string;
   /** For `restart` rollouts: the request (`tagroll/requests/<service>`) being served. */
   requestId?: string;
+  /** Redeploy strategy only: what tagroll registered in Nomad, job by job (redeploy-progress.ts). */
+  redeploy?: RedeployJobProgress[];
 }
 
 export const FINAL_STATUSES: ReadonlySet<RolloutStatus> = new Set(["succeeded", "failed", "reverted"]);

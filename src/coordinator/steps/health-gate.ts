@@ -29,6 +29,7 @@ export async function healthGate(
   let passingSince: number | undefined;
   let starts = "";
   let reason = "not observed yet";
+  let checksIndex = 0;
   for (;;) {
     const before = deadline.at;
     const alloc = await retrying(ctx, () => ctx.nomad.getAllocation(ref.allocId, ref.scope), deadline);
@@ -52,9 +53,40 @@ export async function healthGate(
         reason: `not healthy for min_healthy_time within healthy_deadline (${reason})`,
       };
     }
-    const left = passingSince === undefined ? ctx.timing.pollMs : passingSince + minHealthy - now;
-    await ctx.clock.sleep(Math.max(1, Math.min(ctx.timing.pollMs, left)), ctx.signal);
+    const left = passingSince === undefined ? Infinity : passingSince + minHealthy - now;
+    checksIndex = await nextLook(ctx, ref, target, checksIndex, Math.max(1, left));
   }
+}
+
+/**
+ * Waits until the next look at the allocation. For Consul checks that is a blocking query on them
+ * (ServiceHealth.watchChecksForAlloc), so a check that flips is judged at once; it returns at the
+ * latest after `timing.watchMs` (the task state is read again then) or when min_healthy_time is
+ * up (`left`). Otherwise, or when the query fails, it sleeps `timing.pollMs`. Resolves the index
+ * for the next blocking query (0: none yet).
+ */
+async function nextLook(
+  ctx: StepContext,
+  ref: AllocRef,
+  target: GroupTarget,
+  index: number,
+  left: number,
+): Promise<number> {
+  const watch = ctx.health.watchChecksForAlloc?.bind(ctx.health);
+  if (target.health === "consul" && watch) {
+    try {
+      const waitMs = Math.min(ctx.timing.watchMs, left);
+      const started = ctx.clock.now();
+      const next = (await watch(ref.allocId, index, waitMs, ctx.signal)).index;
+      // The first query (index 0) answers at once: block from the second one on.
+      if (index !== 0 || ctx.clock.now() - started >= waitMs) return next;
+      return (await watch(ref.allocId, next, waitMs, ctx.signal)).index;
+    } catch (err) {
+      if (ctx.signal.aborted) throw err;
+    }
+  }
+  await ctx.clock.sleep(Math.max(1, Math.min(ctx.timing.pollMs, left)), ctx.signal);
+  return 0;
 }
 
 async function judge(

@@ -12,9 +12,14 @@ export interface EngineTiming {
   renderPollMs: number;
   /** Between reads of task state and checks while waiting for running / healthy. */
   pollMs: number;
+  /**
+   * Longest wait of the health gate's blocking query on the allocation's Consul checks; a check
+   * that flips ends it at once (steps/health-gate.ts).
+   */
+  watchMs: number;
 }
 
-export const DEFAULT_TIMING: EngineTiming = { renderPollMs: 100, pollMs: 250 };
+export const DEFAULT_TIMING: EngineTiming = { renderPollMs: 100, pollMs: 250, watchMs: 1_000 };
 
 /** What every step of one allocation needs. `signal` aborts when leadership is lost. */
 export interface StepContext {

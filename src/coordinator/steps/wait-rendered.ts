@@ -19,6 +19,9 @@ export async function waitRendered(
   superseded: () => boolean,
 ): Promise<RenderOutcome> {
   const giveUpAt = ctx.clock.now() + timeoutMs;
+  // Nomad usually re-renders within milliseconds of the KV change: look again soon, then back off
+  // to renderPollMs.
+  let waitMs = Math.min(10, ctx.timing.renderPollMs);
   for (;;) {
     const found = await readRendered(ctx, ref, target);
     if (found.every((content) => content !== undefined && holdsValue(content, target.valueName, value))) {
@@ -26,7 +29,8 @@ export async function waitRendered(
     }
     if (superseded()) return "superseded";
     if (ctx.clock.now() >= giveUpAt) return "timeout";
-    await ctx.clock.sleep(ctx.timing.renderPollMs, ctx.signal);
+    await ctx.clock.sleep(waitMs, ctx.signal);
+    waitMs = Math.min(ctx.timing.renderPollMs, waitMs * 2);
   }
 }
 

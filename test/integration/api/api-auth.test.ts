@@ -36,6 +36,9 @@ const allowed: Record<string, { status: number; body?: unknown }> = {
   "post /services/:name/deploy": { status: 202, body: { tag: "v2" } },
   "post /services/:name/rollback": { status: 202 },
   "post /services/:name/restart": { status: 202 },
+  // Allowed through, and answered: this service has no approvals, so nothing waits (409).
+  "post /services/:name/approve": { status: 409, body: {} },
+  "post /services/:name/reject": { status: 409, body: { reason: "not this one" } },
   "get /tokens": { status: 200 },
   "post /tokens": { status: 201, body: { service: SERVICE } },
   "delete /tokens/:jti": { status: 200 },
@@ -58,7 +61,13 @@ async function call(route: ApiRoute, token?: string, body?: unknown): Promise<Re
   return res;
 }
 
-const narrower: Record<Scope, Scope[]> = { read: [], deploy: ["read"], admin: ["read", "deploy"] };
+/** Valid tokens that must be refused: narrower scopes, and the sibling (approve is not deploy). */
+const narrower: Record<Scope, Scope[]> = {
+  read: [],
+  deploy: ["read", "approve"],
+  approve: ["read", "deploy"],
+  admin: ["read", "deploy", "approve"],
+};
 
 beforeAll(async () => {
   await kvPut(KEY, "v1");
@@ -70,7 +79,8 @@ beforeAll(async () => {
     ]),
   );
   app = await startApiTagroll(YAML);
-  for (const scope of ["read", "deploy", "admin"] as const) tokens[scope] = (await app.token([scope])).token;
+  for (const scope of ["read", "deploy", "approve", "admin"] as const)
+    tokens[scope] = (await app.token([scope])).token;
   webhookJti = (await createWebhookToken(app.config.keys, app.config.activeKeyId, SERVICE, systemClock)).jti;
 });
 

@@ -38,6 +38,7 @@ export function buildConfig(
     coordinator: {
       enabled: true,
       reconcileSchedule: "0 0 1 1 *",
+      reconcileBatch: 25,
       leaderKey,
       sessionTtl: "10s",
       deliveryTtlMs: 86_400_000,

@@ -71,6 +71,36 @@ describe("ConsulServiceHealth", () => {
     );
   });
 
+  it("blocks on the allocation's checks until one changes, then answers with the change", async () => {
+    const first = await health.watchChecksForAlloc(allocId, 0, 5_000);
+    expect(first.index).toBeGreaterThan(0);
+    const serviceId = first.checks[0]?.serviceId ?? "";
+    // Nothing changes: the query holds for its wait.
+    const started = Date.now();
+    const idle = await health.watchChecksForAlloc(allocId, first.index, 400);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(350);
+    expect(idle.checks.map((c) => c.status)).toEqual(first.checks.map((c) => c.status));
+    // A check flips (maintenance adds a critical one): the waiting query returns with it.
+    const waiting = health.watchChecksForAlloc(allocId, idle.index, 30_000);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const flippedAt = Date.now();
+    await health.setMaintenance(serviceId, true, "tagroll: blocking query test");
+    // Consul wakes a query for any change to the checks table, so another check elsewhere may
+    // answer first; the flip is in the next answers, each blocking from the last index.
+    let changed = await waiting;
+    while (!changed.checks.some((c) => c.status === "critical") && Date.now() - flippedAt < 10_000) {
+      expect(changed.index).toBeGreaterThan(idle.index);
+      changed = await health.watchChecksForAlloc(allocId, changed.index, 10_000);
+    }
+    expect(Date.now() - flippedAt).toBeLessThan(10_000);
+    expect(changed.checks.some((c) => c.status === "critical")).toBe(true);
+    await health.setMaintenance(serviceId, false, "tagroll: blocking query test done");
+    const aborted = new AbortController();
+    const pending = health.watchChecksForAlloc(allocId, changed.index + 1_000_000, 30_000, aborted.signal);
+    aborted.abort(new Error("stop"));
+    await expect(pending).rejects.toThrow("stop");
+  });
+
   it("finds nothing for an allocation without services, and refuses a non-UUID", async () => {
     expect(await health.checksForAlloc(randomUUID())).toEqual([]);
     await expect(health.checksForAlloc('x" or ServiceID != "')).rejects.toThrow(/allocation ID/);

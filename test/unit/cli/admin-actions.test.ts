@@ -38,7 +38,7 @@ const record = (service: string, status: string, id: string) =>
 describe("AdminActions (the JSON the API and --json print)", () => {
   it("history: newest first, --limit keeps the newest n, unknown service is 404", async () => {
     const { actions } = setup();
-    for (const tag of ["v1", "v2", "v3"]) await actions.deploy("web", tag, "api:ci");
+    for (const tag of ["v1", "v2", "v3"]) await actions.deploy("web", tag, {}, "api:ci");
     const report = await actions.history("web", 2);
     expect(report.service).toBe("web");
     expect(report.entries.map((e) => [e.tag, e.previous, e.source, e.kind])).toEqual([

@@ -1,5 +1,8 @@
 import type {
   AdminClient,
+  ApproveResult,
+  RejectOptions,
+  RejectResult,
   DeployResult,
   FollowRequest,
   HistoryReport,
@@ -45,6 +48,14 @@ export class ScriptedClient implements AdminClient {
   async restart(service: string): Promise<RestartResult> {
     this.calls.push(`restart ${service}`);
     return { service, requestId: "req-1", rolloutBefore: "r0" };
+  }
+  async approve(service: string, value?: string): Promise<ApproveResult> {
+    this.calls.push(`approve ${service} ${value ?? "-"}`);
+    return { service, value: value ?? "v2", approvals: [], required: 1, approved: false };
+  }
+  async reject(service: string, options: RejectOptions = {}): Promise<RejectResult> {
+    this.calls.push(`reject ${service} ${options.value ?? "-"}`);
+    return { service, value: options.value ?? "v2", rejectedBy: "cli" };
   }
   async *follow(service: string, request: FollowRequest = {}): AsyncGenerator<RolloutEvent> {
     this.calls.push(`follow ${service} after=${request.after ?? "-"}`);

@@ -17,7 +17,8 @@ describe("loadConfig defaults", () => {
     expect(config.logLevel).toBe("info");
     expect(config.coordinator).toEqual({
       enabled: true,
-      reconcileSchedule: "* * * * *",
+      reconcileSchedule: "*/10 * * * * *",
+      reconcileBatch: 25,
       leaderKey: "tagroll/leader",
       sessionTtl: "15s",
       deliveryTtlMs: 24 * 3_600_000,

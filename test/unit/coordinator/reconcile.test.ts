@@ -22,7 +22,7 @@ describe("reconcile sweep", () => {
       deliveries,
       scheduler: (expr) => ((scheduled = expr), { stop: () => undefined }),
     });
-    expect(scheduled).toBe("* * * * *");
+    expect(scheduled).toBe("*/10 * * * * *");
     await h.finished("web", "v1");
 
     const [drifting] = h.nomad.live("web");
@@ -51,5 +51,28 @@ describe("reconcile sweep", () => {
 
     const follower = h.coordinator([serviceConfig("web")], { instanceId: "follower" });
     expect(await follower.reconcile()).toBeUndefined();
+  });
+
+  it("goes round the services reconcileBatch at a time, expiring deliveries once a round", async () => {
+    h = new Harness();
+    const names = Array.from({ length: 60 }, (_, i) => `svc${i}`);
+    const expired: number[] = [];
+    const coordinator = h.coordinator(
+      names.map((n) => serviceConfig(n)),
+      { deliveries: { expire: async (ms: number) => (expired.push(ms), 0) } },
+    );
+    await h.clock.until(() => coordinator.isLeader());
+    const ticks: string[][] = [];
+    for (let i = 0; i < 3; i++) ticks.push((await coordinator.reconcile())?.swept ?? []);
+    // 25 + 25 + 10: each service looked at once in the round, the deliveries expired at its end.
+    expect(ticks.map((t) => t.length)).toEqual([25, 25, 10]);
+    expect(ticks.flat()).toEqual(names);
+    expect(expired).toHaveLength(1);
+    expect((await coordinator.reconcile())?.swept).toEqual(names.slice(0, 25));
+    expect((await coordinator.reconcile({ all: true }))?.swept).toEqual([
+      ...names.slice(25),
+      ...names.slice(0, 25),
+    ]);
+    expect(expired).toHaveLength(2);
   });
 });

@@ -33,7 +33,8 @@ export function tagrollConfig(services: ServiceConfig[]): TagrollConfig {
     activeKeyId: "k1",
     coordinator: {
       enabled: true,
-      reconcileSchedule: "* * * * *",
+      reconcileSchedule: "*/10 * * * * *",
+      reconcileBatch: 25,
       leaderKey: LEADER_KEY,
       sessionTtl: "15s",
       deliveryTtlMs: 86_400_000,

@@ -1,0 +1,145 @@
+import type { ServiceConfig } from "../../config/types.js";
+import type { Clock } from "../../core/clock.js";
+import type { Logger } from "../../core/logger.js";
+import type { KvStore } from "../../kv/kv-store.js";
+import { gatePolicy } from "../../gates/decide-gate.js";
+import { GateStore } from "../../gates/gate-store.js";
+import { promoteValue } from "../../gates/promotion.js";
+import type { HistoryStore } from "../../state/history-store.js";
+import type { RevertWrite } from "../engine/index.js";
+import { notify, type RolloutObserver, type RolloutRecord } from "../model/index.js";
+import { revertValue } from "../revert-value.js";
+import { ServiceGate } from "./service-gate.js";
+
+export interface GatesOptions {
+  services: readonly ServiceConfig[];
+  kv: KvStore;
+  clock: Clock;
+  logger: Logger;
+  signal: AbortSignal;
+  history: HistoryStore;
+  observers: readonly RolloutObserver[];
+  loadRecord: (service: string) => Promise<RolloutRecord | undefined>;
+  /** `ServiceRunner.observe` of the named service. */
+  admit: (service: string, value: string, modifyIndex: number, initial: boolean) => void;
+}
+
+/**
+ * A service needs a gate when it has approvals or windows, promotes, or is promoted to with
+ * approvals asked for. Every other service's values go straight to its runner, as before.
+ */
+export function needsGate(service: ServiceConfig, services: readonly ServiceConfig[]): boolean {
+  return (
+    service.approvals !== undefined ||
+    service.windows !== undefined ||
+    service.promote !== undefined ||
+    services.some((s) => s.promote?.to === service.name && s.promote.approvals > 0)
+  );
+}
+
+/** The leader's gates for one term, one per service that needs one (see ServiceGate). */
+export class Gates {
+  private readonly gates = new Map<string, ServiceGate>();
+  private readonly store: GateStore;
+
+  constructor(private readonly o: GatesOptions) {
+    this.store = new GateStore(o.kv, o.clock);
+    for (const service of o.services) {
+      if (!needsGate(service, o.services)) continue;
+      const promote = service.promote && ((record: RolloutRecord) => this.promote(service, record));
+      this.gates.set(
+        service.name,
+        new ServiceGate({
+          service,
+          policy: gatePolicy(service),
+          store: this.store,
+          kv: o.kv,
+          clock: o.clock,
+          logger: o.logger,
+          signal: o.signal,
+          loadRecord: o.loadRecord,
+          appendHistory: (name, entry) => o.history.append(name, entry),
+          observers: o.observers,
+          admit: (value, index, initial) => o.admit(service.name, value, index, initial),
+          ...(promote && { promote }),
+        }),
+      );
+    }
+  }
+
+  get(service: string): ServiceGate | undefined {
+    return this.gates.get(service);
+  }
+
+  /** Looks at every gate (the start of a term, so promotions and timers pick up at once). */
+  lookAll(): void {
+    for (const gate of this.gates.values()) gate.look();
+  }
+
+  /** A finished rollout may have a value to promote: its gate looks again. */
+  readonly observer: RolloutObserver = {
+    onRolloutFinished: (event) => this.gates.get(event.service)?.look(),
+  };
+
+  /**
+   * autoRevert's write, aware of gates: when the key holds a value the gate keeps from the
+   * runner (waiting for approval or a window), the previous value must still go back — the
+   * allocations render the key — so the waiting value is replaced (the gate records that).
+   */
+  async revert(key: string, from: string, to: string): Promise<RevertWrite> {
+    const gates = this.o.services.filter((s) => s.key === key).flatMap((s) => this.gates.get(s.name) ?? []);
+    for (const gate of gates) gate.expectOwnWrite(to);
+    const write = await this.revertHeld(gates, key, from, to);
+    if (!write.written) for (const gate of gates) gate.expectOwnWrite(undefined);
+    return write;
+  }
+
+  private async revertHeld(
+    gates: ServiceGate[],
+    key: string,
+    from: string,
+    to: string,
+  ): Promise<RevertWrite> {
+    const write = await revertValue(this.o.kv, key, from, to, this.o.clock);
+    if (write.written || write.current === undefined) return write;
+    const current = write.current;
+    if (!gates.some((gate) => gate.holds(current))) return write;
+    this.o.logger.warn({ key, waiting: current, to }, "revert replaces a value its gate holds");
+    return revertValue(this.o.kv, key, current, to, this.o.clock);
+  }
+
+  async idle(): Promise<void> {
+    await Promise.all([...this.gates.values()].map((gate) => gate.idle()));
+  }
+
+  private async promote(service: ServiceConfig, record: RolloutRecord): Promise<void> {
+    const deps = {
+      services: this.o.services,
+      kv: this.o.kv,
+      store: this.store,
+      clock: this.o.clock,
+      appendHistory: (name: string, entry: Parameters<HistoryStore["append"]>[1]) =>
+        this.o.history.append(name, entry),
+    };
+    const promotion = await promoteValue(deps, service, record.value, record.id);
+    if (!promotion) return;
+    const message = promotion.proposed
+      ? `proposed to ${promotion.to}`
+      : `not proposed to ${promotion.to}: ${promotion.reason ?? ""}`;
+    this.o.logger.info({ service: service.name, to: promotion.to, value: record.value }, message);
+    notify(
+      this.o.observers,
+      {
+        type: "gate",
+        service: service.name,
+        change: "promoted",
+        value: record.value,
+        message,
+        waiting: null,
+        to: promotion.to,
+        at: this.o.clock.now(),
+      },
+      this.o.logger,
+    );
+  }
+}
