@@ -5,6 +5,18 @@ import { dirname, join } from "node:path";
 import type { AgentPin } from "./pins.js";
 import { runCommand } from "./run-command.js";
 
+/**
+ * What a build needs to know: an agent pin, or another pinned Go tool (the tests' cosign,
+ * test/helpers/cosign-binary.ts) whose main package is not the module root.
+ */
+export type BuildPin = Pick<AgentPin, "version" | "module" | "moduleVersion" | "localReplacements"> & {
+  name: string;
+  /** Package to build when it is not the module root, e.g. `…/cosign/v2/cmd/cosign`. */
+  mainPackage?: string;
+  /** `-ldflags` for the build (e.g. `-X` the version string the tool prints). */
+  ldflags?: string;
+};
+
 /** Reports build progress; `tagroll dev` prints it, tests log it. */
 export type ProgressSink = (line: string) => void;
 
@@ -16,7 +28,7 @@ const MIN_GO = [1, 25] as const;
  * with the nested `./api`-style replacements mapped to published versions), because Go ignores a
  * dependency's replace and exclude lines; the build then resolves exactly the release's versions.
  */
-export async function buildAgent(pin: AgentPin, outPath: string, progress: ProgressSink): Promise<void> {
+export async function buildAgent(pin: BuildPin, outPath: string, progress: ProgressSink): Promise<void> {
   await assertGoUsable();
   const work = await mkdtemp(join(tmpdir(), `tagroll-build-${pin.name}-`));
   try {
@@ -45,7 +57,7 @@ export async function buildAgent(pin: AgentPin, outPath: string, progress: Progr
 }
 
 /** The wrapper module's go.mod: upstream's, renamed, local replacements pinned, release required. */
-export function wrapperGoMod(pin: AgentPin, upstream: string): string {
+export function wrapperGoMod(pin: BuildPin, upstream: string): string {
   const renamed = upstream.replace(/^module\s+\S+/m, `module tagroll.local/build-${pin.name}`);
   const pinned = renamed.replace(
     /^(\s*(?:replace\s+)?)(\S+)(\s+=>\s+)(\.\.?\/\S*)[ \t]*$/gm,
@@ -62,10 +74,21 @@ export function wrapperGoMod(pin: AgentPin, upstream: string): string {
   return `${pinned}\nrequire ${pin.module} ${pin.moduleVersion}\n`;
 }
 
-function goBuild(work: string, pin: AgentPin, out: string, progress: ProgressSink): Promise<void> {
+function goBuild(work: string, pin: BuildPin, out: string, progress: ProgressSink): Promise<void> {
   return new Promise((resolve, reject) => {
     const started = Date.now();
-    const child = spawn("go", ["build", "-v", "-mod=mod", "-trimpath", "-o", out, pin.module], {
+    const ldflags = pin.ldflags === undefined ? [] : ["-ldflags", pin.ldflags];
+    const args = [
+      "build",
+      "-v",
+      "-mod=mod",
+      "-trimpath",
+      ...ldflags,
+      "-o",
+      out,
+      pin.mainPackage ?? pin.module,
+    ];
+    const child = spawn("go", args, {
       cwd: work,
       env: { ...process.env, GOFLAGS: "-mod=mod", GOTOOLCHAIN: process.env.GOTOOLCHAIN ?? "local" },
       stdio: ["ignore", "pipe", "pipe"],

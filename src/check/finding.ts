@@ -17,7 +17,9 @@ export type FindingRule =
   // redeploy strategy (README, "Three ways a job takes its tag")
   | "convention"
   | "strategy"
-  | "redeploy-update";
+  | "redeploy-update"
+  // issue 12: registry reachable, credentials, repository, signature of the current digest
+  | "registry";
 
 export interface Finding {
   level: FindingLevel;

@@ -26,6 +26,8 @@ export interface CheckDeps {
     close(): Promise<void>;
   };
   logger: Logger;
+  /** issue 12: registry findings (src/check/registry-check.ts); left out, registries are not checked. */
+  registries?(config: TagrollConfig): Promise<Finding[]>;
 }
 
 /**
@@ -50,6 +52,7 @@ export async function runCheck(deps: CheckDeps): Promise<CheckReport> {
     report.consul = await probeAgent(clients.consul, config.consul.address);
     report.nomad = await probeAgent(nomadPingable(clients.nomad), config.nomad.address);
     report.findings.push(...unreachable("consul", report.consul), ...unreachable("nomad", report.nomad));
+    if (deps.registries && report.consul.reachable) report.findings.push(...(await deps.registries(config)));
     const version = report.nomad.version;
     if (!report.nomad.reachable || version === undefined) return report;
     for (const service of config.services) {

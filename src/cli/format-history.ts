@@ -7,11 +7,17 @@ export function formatHistory(report: HistoryReport): string {
   const rows = report.entries.map((e) => [
     utc(e.at),
     e.kind,
-    e.tag ?? "-",
-    e.previous ?? "-",
+    // issue 12: a pinned digest shows after its tag, shortened (sha256: + 12 hex digits).
+    withDigest(e.tag, e.digest),
+    withDigest(e.previous, e.previousDigest),
     e.source ?? "-",
     e.outcome ?? "-",
     e.message ?? "",
   ]);
   return table(["TIME", "KIND", "TAG", "PREVIOUS", "SOURCE", "OUTCOME", "MESSAGE"], rows);
+}
+
+function withDigest(tag: string | undefined, digest: string | undefined): string {
+  if (tag === undefined) return "-";
+  return digest === undefined ? tag : `${tag}@${digest.slice(0, 19)}`;
 }

@@ -6,6 +6,7 @@ import { registerCheckCommand } from "./commands/check.js";
 import { registerDeployCommand } from "./commands/deploy.js";
 import { registerDevCommand } from "./commands/dev.js";
 import { registerHistoryCommand } from "./commands/history.js";
+import { registerPruneCommand } from "./commands/prune.js";
 import { registerRestartCommand } from "./commands/restart.js";
 import { registerRollbackCommand } from "./commands/rollback.js";
 import { registerServeCommand } from "./commands/serve.js";
@@ -30,5 +31,7 @@ export function buildProgram(): Command {
   registerApproveCommands(program);
   registerDevCommand(program);
   registerAgentsCommand(program);
+  // issue 12
+  registerPruneCommand(program);
   return program;
 }

@@ -3,6 +3,7 @@ import { plaintextRefused } from "./config-error.js";
 import type { FileConfig } from "./file-schema.js";
 import type { ResolveContext } from "./resolve-context.js";
 import { PUSH_SOURCES, REDEPLOY_FIELD, type ServiceFileConfig } from "./service-schema.js";
+import { buildSupplyChain } from "./supply-chain.js";
 import type { JobTarget, RolloutStrategy, ServiceConfig, TagPolicy } from "./types.js";
 
 const SECRET_PREFIX = "TAGROLL_SECRET_";
@@ -45,10 +46,12 @@ function buildService(
     ...(policy.match !== undefined && { match: policy.match }),
     ...(policy.range !== undefined && { range: policy.range }),
   };
+  const key = raw.key ?? `configs/${raw.name}/IMAGE_TAG`;
+  const supplyChain = buildSupplyChain(raw, key, at, ctx);
   return {
     name: raw.name,
     image: raw.image,
-    key: raw.key ?? `configs/${raw.name}/IMAGE_TAG`,
+    key,
     ...(raw.source !== undefined && { source: raw.source }),
     secrets: resolveSecrets(raw, at, file.allowPlaintextSecrets, ctx),
     policy: tagPolicy,
@@ -62,6 +65,7 @@ function buildService(
     },
     ...(raw.strategy !== undefined && { strategy: toStrategy(raw.strategy) }),
     ...gateSettings(raw),
+    ...(supplyChain !== undefined && { supplyChain }),
   };
 }
 

@@ -14,6 +14,7 @@ import {
 } from "./schema-fields.js";
 import { notificationsSchema } from "./notification-schema.js";
 import { policySchema, rolloutSchema, serviceSchema } from "./service-schema.js";
+import { registrySchema } from "./supply-chain-schema.js";
 
 /**
  * The configuration file (YAML or JSON), after env and flag values are laid over it. Objects are
@@ -83,6 +84,8 @@ export const fileSchema = z.strictObject({
   services: z.array(serviceSchema).default([]),
   /** Notification targets for every service (README, "Notifications"). */
   notifications: notificationsSchema.prefault({}),
+  // issue 12: registry hosts and their credentials
+  registries: z.array(registrySchema).default([]),
 });
 
 export type FileConfig = z.infer<typeof fileSchema>;

@@ -3,6 +3,7 @@ import type { z } from "zod";
 import { resolveConsul, resolveNomad } from "./agent-configs.js";
 import { buildNotifications } from "./build-notifications.js";
 import { buildServices } from "./build-services.js";
+import { buildRegistries } from "./supply-chain.js";
 import { ConfigError, formatFieldPath } from "./config-error.js";
 import type { ConfigFlags, Env } from "./config-flags.js";
 import { fileSchema, type FileConfig } from "./file-schema.js";
@@ -65,6 +66,7 @@ export function loadConfig(options: LoadConfigOptions = {}): TagrollConfig {
     logLevel: data.logLevel,
     services: buildServices(data, ctx),
     notifications: buildNotifications(data, ctx),
+    registries: buildRegistries(data.registries, ctx),
     ...(file !== undefined && { configFile: file.path }),
   };
   if (ctx.issues.length > 0) throw new ConfigError(ctx.issues);

@@ -13,6 +13,7 @@ import {
   serviceKey,
   serviceName,
 } from "./schema-fields.js";
+import { supplyChainFields } from "./supply-chain-schema.js";
 
 export const PUSH_SOURCES = [
   "dockerhub",
@@ -118,6 +119,8 @@ export const serviceSchema = z.strictObject({
   promote: promoteSchema.optional(),
   /** Notification targets for this service only (README, "Notifications"). */
   notifications: z.array(notificationTargetSchema).optional(),
+  // issue 12: digest, verify, poll, prune
+  ...supplyChainFields,
 });
 
 export type ServiceFileConfig = z.infer<typeof serviceSchema>;

@@ -24,6 +24,8 @@ export interface TagrollConfig {
   configFile?: string;
   /** Where rollout and approval events are sent (README, "Notifications"); absent: nowhere. */
   notifications?: NotificationsConfig;
+  // --- issue 12: registries tagroll calls (digests, signatures, polling, pruning) ---
+  registries?: RegistryConfig[];
 }
 
 export interface ServerConfig {
@@ -145,6 +147,8 @@ export interface ServiceConfig {
   windows?: DeployWindow[];
   /** After a succeeded rollout, propose the value to service `to`, needing at least `approvals` there. */
   promote?: { to: string; when: "succeeded"; approvals: number };
+  // --- issue 12: digest pinning, signatures, polling, pruning (src/config/supply-chain.ts) ---
+  supplyChain?: SupplyChainConfig;
 }
 
 // --- Notifications (README, "Notifications"; built by build-notifications.ts) ---
@@ -175,3 +179,20 @@ export interface NotificationsConfig {
   /** Notifications waiting per target; when full, new ones are dropped and counted. */
   queueSize: number;
 }
+// --- issue 12 ---
+export interface RegistryConfig {
+  host: string;
+  insecure: boolean;
+  /** From `passwordEnv` or `passwordFile`; never logged. */
+  credentials?: { username: string; password: string };
+}
+
+export interface SupplyChainConfig {
+  /** KV key the digest is written to, next to the tag; unset = digests are not pinned. */
+  digestKey?: string;
+  /** cosign public keys (PEM) of which one must have signed the digest; empty = no check. */
+  publicKeys: Array<{ file: string; pem: string }>;
+  pollEveryMs?: number;
+  prune?: { keep: number; keepTags: string[] };
+}
+// --- end issue 12 ---

@@ -9,6 +9,8 @@ import { repositoryMatches } from "../webhooks/tag-grammar.js";
 import { acceptedMediaType, parseJsonBody } from "./content-type.js";
 import type { HookReply, HookRequest } from "./hook-request.js";
 import type { PushWriter } from "./push-write.js";
+import type { SupplyChainGate } from "../supply-chain/supply-chain-gate.js";
+import { admitPush, pinOf } from "./supply-chain-step.js";
 
 /**
  * Senders that notify one endpoint about every repository of the registry (a Distribution
@@ -19,7 +21,13 @@ import type { PushWriter } from "./push-write.js";
  */
 const REGISTRY_WIDE: ReadonlySet<string> = new Set(["distribution", "harbor"]);
 
-export type WebhookOutcome = "accepted" | "ignored" | "rejected_by_policy" | "duplicate";
+export type WebhookOutcome =
+  | "accepted"
+  | "ignored"
+  | "rejected_by_policy"
+  | "duplicate"
+  // issue 12: no signature by a configured key, or the tag is not in the registry
+  | "unverified";
 
 /** Told about every webhook that got as far as a service (metrics hook in here). */
 export interface IngressObserver {
@@ -43,6 +51,8 @@ export interface PushReceiverDeps {
   clock: Clock;
   log: Logger;
   observer?: IngressObserver;
+  /** issue 12: digest resolution and signature checks, for services with `supplyChain`. */
+  gate?: SupplyChainGate;
 }
 
 /**
@@ -103,6 +113,12 @@ export class PushReceiver {
     // Consul transaction (push-write.ts): a record cannot outlive a write that failed, so a
     // sender's retry is never dropped as a duplicate of a push that was lost.
     const { deliveryId } = event;
+    // issue 12: resolve the digest and check its signature before anything is written.
+    const admission = await admitPush(this.deps.gate, service, event);
+    if (admission && !admission.admitted) {
+      return done("unverified", 200, { tag: event.tag, reason: admission.reason, refused: admission.kind });
+    }
+    const pin = admission && pinOf(service, event.tag, admission.digest);
     let result;
     const writeStarted = this.deps.clock.now();
     try {
@@ -121,7 +137,9 @@ export class PushReceiver {
           tag,
           ...(previous !== undefined ? { previous } : {}),
           source: event.source,
+          ...(pin && { digest: pin.digest }),
         }),
+        ...(pin && { pin }),
       });
     } catch (err) {
       // Out of CAS rounds under a burst of pushes: a 503 makes the registry retry; a 409 would not.
@@ -137,7 +155,12 @@ export class PushReceiver {
       return done(outcome, 200, { tag: event.tag, reason: result.reason });
     }
     const kvWriteMs = this.deps.clock.now() - writeStarted;
-    const reply = { tag: result.value, previous: result.previous ?? null, key: service.key };
+    const reply = {
+      tag: result.value,
+      previous: result.previous ?? null,
+      key: service.key,
+      ...(pin && { digest: pin.digest }),
+    };
     return done("accepted", 202, reply, kvWriteMs);
   }
 

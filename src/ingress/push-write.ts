@@ -8,6 +8,7 @@ import { TAGROLL_WRITE_FLAGS, type TagDecision } from "../state/desired-tag-writ
 import type { HistoryStore, NewHistoryEntry } from "../state/history-store.js";
 import { tokenKey } from "../state/kv-layout.js";
 import type { IngestState, KnownValue } from "./ingest-state.js";
+import { pinnedDecision, pinOps, type DigestPin } from "../supply-chain/digest-pin.js";
 
 export interface PushWriteDeps {
   kv: KvStore;
@@ -29,6 +30,8 @@ export interface PushWriteRequest {
   decide: (current: string | undefined) => TagDecision;
   /** The history entry of a written value. */
   entry: (value: string, previous: string | undefined) => NewHistoryEntry;
+  /** issue 12: the digest to write beside the tag in this transaction (src/supply-chain/digest-pin.ts). */
+  pin?: DigestPin;
 }
 
 export type PushWrite =
@@ -59,21 +62,31 @@ export class PushWriter {
     let reread = false;
     return casRetry(`write ${req.key}`, { clock, maxAttempts }, async () => {
       const known = (!reread && this.deps.state.current(req.key)) || (await this.read(req.key));
-      const round = await this.round(req, known);
+      const pinned =
+        req.pin && ((!reread && this.deps.state.current(req.pin.key)) || (await this.read(req.pin.key)));
+      const round = await this.round(req, known, pinned);
       reread = round === undefined;
       if (reread) this.deps.state.forget(req.key);
+      if (reread && req.pin) this.deps.state.forget(req.pin.key);
       return round;
     });
   }
 
   /** One transaction; undefined when the desired key moved and the round must be redone. */
-  private async round(req: PushWriteRequest, known: KnownValue): Promise<PushWrite | undefined> {
-    const { key, service } = req;
-    const decision = req.decide(known.value);
+  private async round(
+    req: PushWriteRequest,
+    known: KnownValue,
+    pinned?: KnownValue,
+  ): Promise<PushWrite | undefined> {
+    const { key, service, pin } = req;
+    const decided = req.decide(known.value);
+    const decision = pin && pinned ? pinnedDecision(decided, known.value, pinned.value, pin) : decided;
+    // A pinned tag re-pushed with a new digest writes the same tag again, with its new digest.
+    const repin = pin !== undefined && pinned?.value !== pin.digest;
     const skip =
       "skip" in decision
         ? decision.skip
-        : decision.write === known.value
+        : decision.write === known.value && !repin
           ? "already the desired value"
           : undefined;
     const delivery =
@@ -83,6 +96,9 @@ export class PushWriter {
     if ("write" in decision && skip === undefined) {
       const value = decision.write;
       ops.push({ verb: "cas", key, value, index: known.modifyIndex, flags: TAGROLL_WRITE_FLAGS });
+      if (pin && pinned) {
+        ops.push(...pinOps(pin, pinned.modifyIndex, value === known.value, this.deps.clock.now()));
+      }
       ops.push(this.deps.history.prepare(service, req.entry(value, known.value)).op);
     } else {
       ops.push(
@@ -105,6 +121,8 @@ export class PushWriter {
     }
     const written = result.entries.find((e) => e.key === key);
     if (written) this.deps.state.learn(key, { value: decision.write, modifyIndex: written.modifyIndex });
+    const digest = pin && result.entries.find((e) => e.key === pin.key);
+    if (pin && digest) this.deps.state.learn(pin.key, { value: pin.digest, modifyIndex: digest.modifyIndex });
     this.deps.history.appended(service, (err) =>
       this.deps.log.warn({ err, service }, "history not trimmed; the next append tries again"),
     );

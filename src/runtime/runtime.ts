@@ -21,6 +21,7 @@ import { HistoryStore } from "../state/history-store.js";
 import { RevocationStore, verifyWebhookToken } from "../tokens/index.js";
 import { closeServer, listen } from "./listen.js";
 import { buildSurfaces } from "./surfaces.js";
+import { buildSupplyChain, type SupplyChainParts } from "./supply-chain-parts.js";
 
 export interface RuntimeOptions {
   config: TagrollConfig;
@@ -55,6 +56,8 @@ export interface RuntimeParts {
 }
 
 export interface Runtime extends RuntimeParts {
+  /** issue 12: registry clients, gate, poller and pruner; undefined when no service uses them. */
+  supplyChain: SupplyChainParts | undefined;
   server: Server;
   url: string;
   close(): Promise<void>;
@@ -82,11 +85,23 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     logger: log,
     ...(surfaces && { metrics: defineNotificationMetrics(surfaces.registry) }),
   });
+  // issue 12: registry clients, the digest/signature gate and the pollers
+  const supplyChain = buildSupplyChain({
+    config,
+    kv,
+    history,
+    clock,
+    log,
+    // Read when a poll is due: the coordinator is built below.
+    isLeader: config.coordinator.enabled ? () => coordinator?.isLeader() ?? false : undefined,
+    ...(surfaces && { observer: surfaces.supplyChainObserver }),
+  });
   const observers = [
     ...(surfaces?.observers ?? []),
     notifier.observer,
     new ExternalEdits({ services: config.services, kv, history, log: log.child({ component: "history" }) }),
     ...(options.observers ?? []),
+    ...(supplyChain?.rolloutObservers ?? []),
   ];
   const ingressObservers = [surfaces?.ingressObserver, options.ingressObserver].filter(
     (o) => o !== undefined,
@@ -132,6 +147,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     clock,
     log: ingressLog,
     observer: { onWebhook: (event) => ingressObservers.forEach((o) => o.onWebhook(event)) },
+    ...(supplyChain && { gate: supplyChain.gate }),
   });
   const app = createApp({
     log,
@@ -149,16 +165,19 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   const { server, url } = await listen(config.server, app);
   ingest.start();
   coordinator?.start();
+  supplyChain?.start();
   log.info({ url, coordinator: Boolean(coordinator), services: config.services.length }, "tagroll serving");
 
   return {
     ...parts,
+    supplyChain,
     server,
     url,
     close: async () => {
       // Open event streams would keep server.close() waiting forever.
       surfaces?.close();
       await closeServer(server);
+      await supplyChain?.stop();
       await coordinator?.stop();
       await ingest.stop();
       await notifier.close();

@@ -11,6 +11,8 @@ import type { RolloutObserver } from "../coordinator/index.js";
 import type { IngressObserver } from "../ingress/push-receiver.js";
 import type { KvStore } from "../kv/kv-store.js";
 import { createMetrics } from "../metrics/create-metrics.js";
+import { supplyChainMetrics } from "../metrics/supply-chain-metrics.js";
+import type { SupplyChainObserver } from "../supply-chain/supply-chain-observer.js";
 import type { NomadApi } from "../nomad/nomad-api.js";
 import type { HistoryStore } from "../state/history-store.js";
 import { createStatusPage } from "../status-page/create-status-page.js";
@@ -23,6 +25,8 @@ export interface Surfaces {
   ingressObserver: IngressObserver;
   /** The /metrics registry, for series defined outside metrics/ (notifications). */
   registry: Registry;
+  /** issue 12: supply-chain series on the same registry. */
+  supplyChainObserver: SupplyChainObserver;
   close(): void;
 }
 
@@ -81,6 +85,7 @@ export function buildSurfaces(deps: {
     observers: [statusPage.observer, metrics.rolloutObserver],
     ingressObserver: metrics.ingressObserver,
     registry: metrics.registry,
+    supplyChainObserver: supplyChainMetrics(metrics.registry),
     close: () => statusPage.close(),
   };
 }

@@ -40,6 +40,9 @@ export interface HistoryEntry {
   message?: string;
   /** Consul ModifyIndex of the write, for values written outside tagroll (`consul kv put`). */
   modifyIndex?: number;
+  // issue 12: the pinned manifest digest of `tag` and of `previous`
+  digest?: string;
+  previousDigest?: string;
 }
 
 /** An entry to append; `id` and `at` are filled in when absent. */

@@ -4,6 +4,7 @@ import type { TestProject } from "vitest/node";
 import { startDevCluster } from "../../src/agents/dev-cluster.js";
 import { CONSUL_PIN, NOMAD_PIN } from "../../src/agents/pins.js";
 import { resolveBinary } from "../../src/agents/resolve-binary.js";
+import { resolveCosign } from "./cosign-binary.js";
 
 declare module "vitest" {
   export interface ProvidedContext {
@@ -15,6 +16,8 @@ declare module "vitest" {
     /** Versions the agents report, e.g. "1.14.8" and "1.6.3" for the pins. */
     consulVersion: string;
     nomadVersion: string;
+    /** issue 12: the cosign CLI the supply-chain tests sign with (test/helpers/cosign-binary.ts). */
+    cosignBin: string;
   }
 }
 
@@ -27,6 +30,7 @@ export default async function setup(project: TestProject) {
   const t0 = Date.now();
   const consul = await resolveBinary(CONSUL_PIN, { progress });
   const nomad = await resolveBinary(NOMAD_PIN, { progress });
+  const cosign = await resolveCosign(progress);
   const t1 = Date.now();
   const dir = join(process.cwd(), "test-artifacts", "agents", `${Date.now()}`);
   await mkdir(dir, { recursive: true });
@@ -48,6 +52,7 @@ export default async function setup(project: TestProject) {
   project.provide("nomadBin", nomad.path);
   project.provide("consulVersion", consul.version);
   project.provide("nomadVersion", nomad.version);
+  project.provide("cosignBin", cosign.path);
   return async () => {
     await cluster.stop();
   };

@@ -1,7 +1,10 @@
 import type { Command } from "commander";
 import { ConsulAgentInfo } from "../../check/agent-probe.js";
 import { countLevels } from "../../check/finding.js";
+import { checkRegistries } from "../../check/registry-check.js";
 import { runCheck, type CheckReport } from "../../check/run-check.js";
+import { systemClock } from "../../core/clock.js";
+import { ConsulKvStore } from "../../kv/consul-kv-store.js";
 import { loadConfig } from "../../config/load-config.js";
 import { createLogger } from "../../core/logger.js";
 import { HttpNomadApi } from "../../nomad/http-nomad-api.js";
@@ -26,7 +29,8 @@ export function registerCheckCommand(program: Command): void {
         "tagroll check --json | jq '.findings[] | select(.rule == \"change-mode\")'",
       ]) +
         "\n\nRules: config, signing-keys, consul, nomad, job-missing, job-type, no-targets, key-not-rendered," +
-        "\n       change-mode, render-templates, no-health-checks, drain, convention (info), strategy, redeploy-update",
+        "\n       change-mode, render-templates, no-health-checks, drain, convention (info), strategy, redeploy-update," +
+        "\n       registry",
     )
     .action(async (options: Record<string, unknown>) => {
       const flags = configFlags(options);
@@ -49,6 +53,16 @@ export function registerCheckCommand(program: Command): void {
             };
           },
           logger: createLogger({ level, destination: process.stderr }),
+          // issue 12: each configured registry, its credentials and the current signature
+          registries: async (config) => {
+            const kv = new ConsulKvStore(config.consul);
+            const log = createLogger({ level, destination: process.stderr });
+            try {
+              return await checkRegistries(config, { kv, clock: systemClock, log });
+            } finally {
+              kv.close();
+            }
+          },
         }),
       );
       stdio.out(options["json"] ? toJson(report) : formatCheck(report));

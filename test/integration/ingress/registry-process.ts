@@ -17,9 +17,14 @@ export const SKOPEO_BIN = "/usr/bin/skopeo";
 export interface RegistryOptions {
   dir: string;
   port: number;
-  notifyUrl: string;
+  /** Where the registry sends its notifications; none when left out (a registry without webhooks). */
+  notifyUrl?: string;
   /** Sent verbatim as the Authorization header of every notification. */
-  authorization: string;
+  authorization?: string;
+  /** An htpasswd file (bcrypt): the registry then asks for Basic auth (distribution "auth.htpasswd"). */
+  htpasswd?: string;
+  /** Token auth (distribution "auth.token"): the issuer's realm, service, issuer name and certificate. */
+  token?: { realm: string; service: string; issuer: string; rootCertBundle: string };
 }
 
 export interface Registry {
@@ -39,14 +44,31 @@ export async function startRegistry(options: RegistryOptions): Promise<Registry>
     "log: { level: info, formatter: text }",
     `storage: { filesystem: { rootdirectory: ${JSON.stringify(join(dir, "storage"))} }, delete: { enabled: true } }`,
     `http: { addr: "127.0.0.1:${port}", secret: "${randomBytes(16).toString("hex")}" }`,
-    "notifications:",
-    "  endpoints:",
-    "    - name: tagroll",
-    `      url: ${JSON.stringify(options.notifyUrl)}`,
-    `      headers: { Authorization: [${JSON.stringify(options.authorization)}] }`,
-    "      timeout: 5s",
-    "      threshold: 3",
-    "      backoff: 1s",
+    ...(options.notifyUrl === undefined
+      ? []
+      : [
+          "notifications:",
+          "  endpoints:",
+          "    - name: tagroll",
+          `      url: ${JSON.stringify(options.notifyUrl)}`,
+          `      headers: { Authorization: [${JSON.stringify(options.authorization ?? "")}] }`,
+          "      timeout: 5s",
+          "      threshold: 3",
+          "      backoff: 1s",
+        ]),
+    ...(options.htpasswd === undefined
+      ? []
+      : [`auth: { htpasswd: { realm: tagroll-test, path: ${JSON.stringify(options.htpasswd)} } }`]),
+    ...(options.token === undefined
+      ? []
+      : [
+          "auth:",
+          "  token:",
+          `    realm: ${JSON.stringify(options.token.realm)}`,
+          `    service: ${JSON.stringify(options.token.service)}`,
+          `    issuer: ${JSON.stringify(options.token.issuer)}`,
+          `    rootcertbundle: ${JSON.stringify(options.token.rootCertBundle)}`,
+        ]),
     "",
   ].join("\n");
   const file = join(dir, "config.yml");
@@ -65,7 +87,8 @@ export async function startRegistry(options: RegistryOptions): Promise<Registry>
         const exited = child.exitReason();
         if (exited) throw new Error(`${exited}\n${await child.logTail()}`);
         const res = await fetch(`http://${host}/v2/`, { signal: AbortSignal.timeout(2_000) });
-        return res.ok;
+        // 401: up, and asking for credentials.
+        return res.ok || res.status === 401;
       },
       { timeoutMs: 30_000, intervalMs: 200 },
     );
