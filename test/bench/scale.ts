@@ -127,6 +127,7 @@ async function measure(
     const m = await child.ask<Measured>(
       { type: "measure", buckets: BUCKETS, bucketMs: BUCKET_MS },
       "measured",
+      BUCKETS * BUCKET_MS + 120_000,
     );
     const connectionsAfter = await connectionsTo(child.pid, Number(new URL(consulAddr).port));
     const log = (await readFile(logFile, "utf8").catch(() => "")).split("\n");
