@@ -7,7 +7,7 @@ import { isRunning } from "../targets/index.js";
 import { ensureLeading } from "../leader/index.js";
 import { notify, type CoordinatorEvent, type RolloutObserver } from "../model/index.js";
 import { planFresh, planRevert, planSupersede, type GroupListing } from "./rollout-plan.js";
-import { phaseValue, type RolloutRecord, type RolloutStatus } from "../model/index.js";
+import { phaseValue, supersedeRecord, type RolloutRecord, type RolloutStatus } from "../model/index.js";
 import type { RolloutRecords } from "../leader/index.js";
 import { runPhase, type PhaseResult } from "./run-phase.js";
 import {
@@ -179,14 +179,7 @@ export class RolloutEngine {
   }
 
   private supersede(record: RolloutRecord, latest: string): void {
-    const from = phaseValue(record);
-    if (record.kind === "restart") {
-      record.kind = "deploy";
-      record.previousValue = record.value;
-    }
-    record.superseded.push(from);
-    record.value = latest;
-    record.status = "running";
+    const from = supersedeRecord(record, latest);
     this.emit({ type: "rollout-superseded", ...this.base(record), from, to: latest });
     this.o.logger.info({ service: record.service, from, to: latest }, "rollout superseded by a newer value");
   }

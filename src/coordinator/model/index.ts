@@ -22,6 +22,7 @@ export {
   isActive,
   parseRolloutRecord,
   phaseValue,
+  supersedeRecord,
   type RolloutRecord,
   type RolloutStatus,
   settledValue,

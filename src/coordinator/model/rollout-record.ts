@@ -127,3 +127,20 @@ export function parseRolloutRecord(raw: string): RolloutRecord | undefined {
     return undefined;
   }
 }
+
+/**
+ * Takes a newer desired value on (ARCHITECTURE.md, "The rollout": supersede): a restart becomes
+ * a deploy of the new value, the value being left is recorded, and the rollout runs again.
+ * Resolves the value left. Shared by the restart engine and the redeploy driver.
+ */
+export function supersedeRecord(record: RolloutRecord, latest: string): string {
+  const from = phaseValue(record);
+  if (record.kind === "restart") {
+    record.kind = "deploy";
+    record.previousValue = record.value;
+  }
+  record.superseded.push(from);
+  record.value = latest;
+  record.status = "running";
+  return from;
+}

@@ -4,7 +4,7 @@ import type { NomadDeployApi } from "../../nomad/deploy-api.js";
 import type { NomadScope } from "../../nomad/nomad-api.js";
 import type { RevertWrite } from "../engine/next-rollout-status.js";
 import { ensureLeading, LeadershipLostError } from "../leader/index.js";
-import { isActive, phaseValue, type RolloutRecord } from "../model/index.js";
+import { isActive, supersedeRecord, type RolloutRecord } from "../model/index.js";
 import { retrying } from "../steps/index.js";
 import { resolveTargets } from "../targets/index.js";
 import { DEFAULT_FOLLOW_TIMING, type FollowTiming } from "./follow-deployment.js";
@@ -125,14 +125,7 @@ export class RedeployDriver {
 
   private supersede(run: RedeployRun, latest: string): void {
     const { record } = run;
-    const from = phaseValue(record);
-    if (record.kind === "restart") {
-      record.kind = "deploy";
-      record.previousValue = record.value;
-    }
-    record.superseded.push(from);
-    record.value = latest;
-    record.status = "running";
+    const from = supersedeRecord(record, latest);
     run.emit({
       type: "rollout-superseded",
       service: record.service,
