@@ -1,3 +1,4 @@
+import { createServer } from "node:net";
 import type { Command } from "commander";
 import { startDevCluster, type DevCluster } from "../../agents/dev-cluster.js";
 import { startMultiNodeCluster, type MultiNodeCluster } from "../../agents/multi-node-cluster.js";
@@ -28,7 +29,7 @@ export function registerDevCommand(program: Command): void {
   program
     .command("dev")
     .description("run local Consul + Nomad, a 3-instance demo job and tagroll against them")
-    .option("-p, --port <port>", "port for tagroll's webhooks and status page", "8080")
+    .option("-p, --port <port>", "port for tagroll's webhooks and status page (0: any free port)", "8080")
     .option("--log-level <level>", "tagroll's log level: fatal, error, warn, info, debug or trace", "warn")
     .option(
       "--nodes <n>",
@@ -48,6 +49,22 @@ export function registerDevCommand(program: Command): void {
         process.exitCode = 1;
         return;
       }
+      const requestedPort = Number(options.port);
+      if (!Number.isInteger(requestedPort) || requestedPort < 0 || requestedPort > 65_535) {
+        console.error(`tagroll dev: --port must be a port number from 0 to 65535, got ${options.port}`);
+        process.exitCode = 1;
+        return;
+      }
+      // Held from before the agents start until tagroll listens: a taken port fails before anything
+      // runs, and nothing else on the machine takes it meanwhile (--port 0 picks a free one).
+      const reserved = await reservePort(requestedPort);
+      if (typeof reserved === "string") {
+        console.error(
+          `tagroll dev: 127.0.0.1:${requestedPort} is in use (${reserved}); pass --port with another port, or --port 0 for any free one`,
+        );
+        process.exitCode = 1;
+        return;
+      }
       const out = new DevOutput();
       const say = (line: string) => out.say(line);
       const stateDir = runStateDir("dev");
@@ -59,6 +76,7 @@ export function registerDevCommand(program: Command): void {
         if (stopping) return;
         stopping = true;
         say("stopping tagroll, Nomad and Consul");
+        await reserved.release();
         await runtime?.close().catch(() => undefined);
         if (cluster) await cluster.stop();
         // A signal during start-up: the agents started so far are recorded as this process's.
@@ -82,9 +100,10 @@ export function registerDevCommand(program: Command): void {
         const config = devConfig({
           consulAddr: cluster.consulAddr,
           nomadAddr: cluster.nomadAddr,
-          port: Number(options.port),
+          port: reserved.port,
           logLevel: options.logLevel,
         });
+        await reserved.release();
         runtime = await startRuntime({
           config,
           log: createLogger({ level: config.logLevel, destination: out.logDestination() }),
@@ -121,6 +140,24 @@ export function registerDevCommand(program: Command): void {
         await shutdown(1);
       }
     });
+}
+
+/**
+ * Listens on 127.0.0.1:`port` (0: a free port) and keeps it until `release`, or says why it
+ * cannot (`EADDRINUSE`, …).
+ */
+function reservePort(port: number): Promise<{ port: number; release(): Promise<void> } | string> {
+  return new Promise((resolve) => {
+    const holder = createServer();
+    holder.once("error", (err: NodeJS.ErrnoException) => resolve(err.code ?? err.message));
+    holder.listen(port, "127.0.0.1", () => {
+      const address = holder.address();
+      const held = typeof address === "object" && address ? address.port : port;
+      const release = () =>
+        new Promise<void>((done) => (holder.listening ? holder.close(() => done()) : done()));
+      resolve({ port: held, release });
+    });
+  });
 }
 
 /** Waits until `count` instances pass their checks, so the printed curl meets a settled job. */

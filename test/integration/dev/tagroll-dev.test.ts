@@ -1,4 +1,5 @@
-import { spawn, type ChildProcess } from "node:child_process";
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { createServer } from "node:net";
 import { afterAll, describe, expect, it } from "vitest";
 import { freePort } from "../../../src/agents/free-port.js";
 import { waitFor } from "../../helpers/cluster.js";
@@ -20,14 +21,14 @@ describe("tagroll dev", () => {
     "on %i client node(s): takes the printed curl to a completed rollout, then stops everything on SIGINT",
     async (nodes) => {
       lines.length = 0;
-      const port = await freePort();
+      // Port 0: tagroll dev holds a free port from its start, so no parallel test can take it.
       const args = [
         "--import",
         "tsx",
         "src/cli/main.ts",
         "dev",
         "--port",
-        String(port),
+        "0",
         "--nodes",
         String(nodes),
       ];
@@ -44,8 +45,10 @@ describe("tagroll dev", () => {
       const addresses = lines.find((l) => l.includes("Consul http"));
       const consul = /Consul (http:\/\/\S+)/.exec(addresses ?? "")?.[1];
       const nomad = /Nomad (http:\/\/\S+)/.exec(addresses ?? "")?.[1];
-      expect(consul && nomad).toBeTruthy();
-      expect(lines.some((l) => l.includes(`http://127.0.0.1:${port}/#token=`))).toBe(true);
+      const tagroll = /tagroll (http:\/\/127\.0\.0\.1:\d+)/.exec(addresses ?? "")?.[1];
+      expect(consul && nomad && tagroll).toBeTruthy();
+      expect(tagroll).not.toMatch(/:0$/);
+      expect(lines.some((l) => l.includes(`${tagroll}/#token=`))).toBe(true);
 
       // Run the curl as a user would paste it: its JSON body and URL, through a real POST.
       const match = /--data '(.+)' (http:\/\/\S+)$/.exec(curl.trim());
@@ -95,4 +98,22 @@ describe("tagroll dev", () => {
       }
     },
   );
+
+  it("refuses a port in use before it starts any agent, saying what to pass instead", async () => {
+    const port = await freePort();
+    const taken = createServer();
+    await new Promise<void>((done) => taken.listen(port, "127.0.0.1", done));
+    try {
+      const run = spawnSync(process.execPath, ["--import", "tsx", "src/cli/main.ts", "dev", "--port", String(port)], {
+        encoding: "utf8",
+        timeout: 60_000,
+      });
+      expect(run.status).toBe(1);
+      expect(run.stderr).toContain(`127.0.0.1:${port} is in use (EADDRINUSE)`);
+      expect(run.stderr).toContain("--port 0");
+      expect(`${run.stdout}${run.stderr}`).not.toMatch(/starting (consul|nomad)/);
+    } finally {
+      await new Promise<void>((done) => taken.close(() => done()));
+    }
+  });
 });
