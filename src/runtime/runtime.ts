@@ -15,6 +15,8 @@ import { HttpNomadDeployApi } from "../nomad/http-deploy-api.js";
 import { defineNotificationMetrics, Notifier } from "../notifications/index.js";
 import type { NomadApi } from "../nomad/nomad-api.js";
 import { createApp } from "../server/create-app.js";
+import { leanHooks } from "../server/lean-hooks.js";
+import { VerifiedTokens } from "../tokens/verified-tokens.js";
 import { DeliveryStore } from "../state/delivery-store.js";
 import { ExternalEdits } from "../state/external-edits.js";
 import { HistoryStore } from "../state/history-store.js";
@@ -134,6 +136,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   const ingressLog = log.child({ component: "ingress" });
   // Revocations and desired values in memory, so a webhook makes one Consul round trip.
   const ingest = new IngestState({ kv, services: config.services, clock, logger: ingressLog });
+  const verifiedTokens = new VerifiedTokens(clock);
   const writer = new PushWriter({ kv, state: ingest, history, deliveries, clock, log: ingressLog });
   const receiver = new PushReceiver({
     services: config.services,
@@ -142,6 +145,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
         token,
         config.keys,
         async (jti) => ingest.isRevoked(jti) ?? revocations.isRevoked(jti),
+        verifiedTokens,
       ),
     writer,
     clock,
@@ -162,7 +166,14 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     },
     routers: [...(surfaces?.routers ?? []), ...(options.routers?.(parts) ?? [])],
   });
-  const { server, url } = await listen(config.server, app);
+  // issue 14 (ingest): webhooks are served before express (src/server/lean-hooks.ts).
+  const hooks = leanHooks({
+    log,
+    bodyLimit: config.server.bodyLimit,
+    handleHook: (req) => receiver.handle(req),
+    fallback: app,
+  });
+  const { server, url } = await listen(config.server, hooks);
   ingest.start();
   coordinator?.start();
   supplyChain?.start();
