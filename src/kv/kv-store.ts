@@ -109,7 +109,9 @@ export type KvTxnOp =
   | { verb: "check-index"; key: string; index: number }
   | { verb: "check-not-exists"; key: string }
   // issue 14: history trimming deletes its surplus in one transaction (src/state/history-store.ts).
-  | { verb: "delete-cas"; key: string; index: number };
+  | { verb: "delete-cas"; key: string; index: number }
+  // Reads every key under a prefix, with values (a read-only transaction needs no Raft write).
+  | { verb: "get-tree"; key: string };
 
 /**
  * A committed transaction lists the entries Consul returns for it — one per write, with the new

@@ -144,8 +144,16 @@ export class HistoryStore {
   /** The one-array history (if any) and the entry keys in creation order. */
   private async read(service: string): Promise<[KvEntry | undefined, KvEntry[]]> {
     const legacyKey = historyKey(service, this.root);
-    const [legacy, listing] = await Promise.all([this.kv.get(legacyKey), this.kv.list(`${legacyKey}/`)]);
-    const entries = [...listing.entries].sort((a, b) => a.createIndex - b.createIndex);
+    // issue 14: one read-only transaction on the keep-alive txn client when there is no legacy
+    // array (the common case); two reads through the generic client when there is one.
+    const read = await this.kv.txn([
+      { verb: "get-tree", key: `${legacyKey}/` },
+      { verb: "check-not-exists", key: legacyKey },
+    ]);
+    const [legacy, listed] = read.committed
+      ? [undefined, read.entries]
+      : await Promise.all([this.kv.get(legacyKey), this.kv.list(`${legacyKey}/`).then((l) => l.entries)]);
+    const entries = [...listed].sort((a, b) => a.createIndex - b.createIndex);
     return [legacy, entries];
   }
 }

@@ -133,6 +133,7 @@ export class FakeKvStore implements KvStore {
     if (failed.length > 0) return { committed: false, failed };
     const entries = ops.flatMap((op) => {
       if (op.verb === "check-not-exists") return [];
+      if (op.verb === "get-tree") return this.snapshot(op.key).entries;
       if (op.verb === "delete-cas") {
         this.bump();
         this.remove(op.key);
