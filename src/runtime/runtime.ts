@@ -7,7 +7,7 @@ import { Coordinator } from "../coordinator/index.js";
 import type { RolloutObserver } from "../coordinator/index.js";
 import { IngestState } from "../ingress/ingest-state.js";
 import { PushReceiver, type IngressObserver } from "../ingress/push-receiver.js";
-import { PushWriter } from "../ingress/push-write.js";
+import { PushWriter, type PushWriteDeps } from "../ingress/push-write.js";
 import { ConsulKvStore, ConsulServiceHealth } from "../kv/consul-kv-store.js";
 import { HttpNomadApi } from "../nomad/http-nomad-api.js";
 import type { NomadDeployApi } from "../nomad/deploy-api.js";
@@ -31,6 +31,8 @@ export interface RuntimeOptions {
   clock?: Clock;
   observers?: RolloutObserver[];
   ingressObserver?: IngressObserver;
+  /** issue 14 (ingest): told the size of every webhook transaction (the ingest benchmark counts them). */
+  onIngestBatch?: PushWriteDeps["onBatch"];
   routers?: (parts: RuntimeParts) => Array<{ path: string; router: Router }>;
   /** Serve the built-in status page and /metrics (default true; tests mounting their own turn it off). */
   surfaces?: boolean;
@@ -137,7 +139,15 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   // Revocations and desired values in memory, so a webhook makes one Consul round trip.
   const ingest = new IngestState({ kv, services: config.services, clock, logger: ingressLog });
   const verifiedTokens = new VerifiedTokens(clock);
-  const writer = new PushWriter({ kv, state: ingest, history, deliveries, clock, log: ingressLog });
+  const writer = new PushWriter({
+    kv,
+    state: ingest,
+    history,
+    deliveries,
+    clock,
+    log: ingressLog,
+    ...(options.onIngestBatch && { onBatch: options.onIngestBatch }),
+  });
   const receiver = new PushReceiver({
     services: config.services,
     verifyToken: (token) =>
