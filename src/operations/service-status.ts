@@ -41,8 +41,8 @@ export interface ServiceStatus {
   rollout?: RolloutRecord;
   /**
    * Set for a service that pins digests (README, "Supply chain"): `desired` is the digest key's
-   * value in Consul KV, `deployed` the digest the current or last rollout moved allocations to
-   * (RolloutRecord.digest; absent for a rollout that started without one).
+   * value in Consul KV, `deployed` the digest the last rollout moved every allocation to when it
+   * succeeded (RolloutRecord.digest; absent while one runs, after one failed, or without one).
    */
   digest?: DigestStatus;
   /**
@@ -129,6 +129,8 @@ export function digestStatus(
   if (key === undefined) return undefined;
   const status: DigestStatus = { key };
   if (desired !== undefined) status.desired = desired;
-  if (rollout?.digest !== undefined) status.deployed = rollout.digest;
+  // Only a rollout that reached every allocation deployed its digest; a running one is still on
+  // its way (each allocation's renderedDigest shows how far), a failed or reverted one did not.
+  if (rollout?.status === "succeeded" && rollout.digest !== undefined) status.deployed = rollout.digest;
   return status;
 }

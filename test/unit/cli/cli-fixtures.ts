@@ -122,9 +122,14 @@ export const statusPinned: StatusReport = {
       service: "web",
       key: "configs/web/IMAGE_TAG",
       desired: "v1",
-      digest: { key: "configs/web/IMAGE_DIGEST", desired: NEW_DIGEST, deployed: NEW_DIGEST },
+      digest: { key: "configs/web/IMAGE_DIGEST", desired: NEW_DIGEST },
       rollout: {
-        ...record({ service: "web", status: "running", value: "v1" }),
+        ...record({
+          service: "web",
+          status: "running",
+          value: "v1",
+          allocs: [progress("healthy"), progress("pending")],
+        }),
         kind: "restart",
         digest: NEW_DIGEST,
       },
