@@ -1,5 +1,8 @@
 import { subscribe } from "node:diagnostics_channel";
+import { mkdir, writeFile } from "node:fs/promises";
 import type { ClientRequest } from "node:http";
+import { Session } from "node:inspector/promises";
+import { dirname } from "node:path";
 import { startBenchTagroll, type BenchTagroll } from "./bench-tagroll.js";
 
 /**
@@ -9,7 +12,7 @@ import { startBenchTagroll, type BenchTagroll } from "./bench-tagroll.js";
 type Message =
   | { type: "start"; consulAddr: string; nomadAddr: string; services: number; logFile: string }
   | { type: "blocking" }
-  | { type: "measure"; buckets: number; bucketMs: number };
+  | { type: "measure"; buckets: number; bucketMs: number; profileFile?: string };
 
 let tagroll: BenchTagroll | undefined;
 
@@ -50,6 +53,7 @@ async function handle(message: Message): Promise<unknown> {
     case "measure": {
       // CPU per bucket, so a periodic burst (the reconcile sweep) shows apart from the quiet time.
       const cpuPercents: number[] = [];
+      const profiler = message.profileFile ? await startProfiler() : undefined;
       for (let i = 0; i < message.buckets; i++) {
         const before = process.cpuUsage();
         const t0 = performance.now();
@@ -57,6 +61,7 @@ async function handle(message: Message): Promise<unknown> {
         const used = process.cpuUsage(before);
         cpuPercents.push((100 * (used.user + used.system)) / ((performance.now() - t0) * 1000));
       }
+      if (profiler && message.profileFile) await profiler.stop(message.profileFile);
       const memory = process.memoryUsage();
       return {
         type: "measured",
@@ -66,6 +71,22 @@ async function handle(message: Message): Promise<unknown> {
       };
     }
   }
+}
+
+/** V8's sampling profiler through the inspector, written as a .cpuprofile (Chrome DevTools). */
+async function startProfiler() {
+  const session = new Session();
+  session.connect();
+  await session.post("Profiler.enable");
+  await session.post("Profiler.start");
+  return {
+    stop: async (file: string) => {
+      const { profile } = await session.post("Profiler.stop");
+      await mkdir(dirname(file), { recursive: true });
+      await writeFile(file, JSON.stringify(profile));
+      session.disconnect();
+    },
+  };
 }
 
 process.on("message", (message: Message) => {

@@ -27,11 +27,12 @@ interface Measured {
 export const scaleBenchmark: Benchmark = {
   id: "scale",
   title: "5. Scale: 1,000 and 10,000 configured services",
-  run: async ({ say }): Promise<BenchResult> => {
+  run: async ({ say, flags }): Promise<BenchResult> => {
+    const options = scaleOptions(flags);
     const rows: string[][] = [];
     // A fresh cluster per row: Consul keeps serving a blocking query whose client went away until
     // its wait ends, so a previous row's queries would still be counted.
-    for (const services of SIZES) {
+    for (const services of options.sizes) {
       rows.push(
         await withBenchCluster(`scale-${services}`, say, async (cluster) => {
           await writeKeys(cluster.consulAddr, services);
@@ -39,13 +40,37 @@ export const scaleBenchmark: Benchmark = {
           for (let i = 0; i < REAL_JOBS; i++) {
             await client.deployDemo(`svc-${i}`, "v1", { changeMode: "noop", count: 2 });
           }
-          return measure(cluster, services, say);
+          return measure(cluster, services, options, say);
         }),
       );
     }
-    return { table: { headers: HEADERS, rows }, notes: NOTES };
+    const notes =
+      options.buckets === BUCKETS ? NOTES : [...NOTES, `A short run: ${options.buckets} idle buckets.`];
+    return { table: { headers: HEADERS, rows }, notes };
   },
 };
+
+interface ScaleOptions {
+  sizes: number[];
+  buckets: number;
+  /** Where the tagroll child writes a V8 CPU profile of its idle window, when asked. */
+  cpuProfDir: string | undefined;
+}
+
+/**
+ * For iterations: `--scale-sizes=10000` (comma-separated), `--scale-idle-s=60` (a shorter idle
+ * window), `--scale-cpu-prof=<dir>` (a .cpuprofile of the tagroll child's idle window, for
+ * Chrome DevTools). The figures in
+ * BENCHMARKS.md come from a run without them.
+ */
+function scaleOptions(flags: ReadonlyMap<string, string>): ScaleOptions {
+  const sizes = flags.get("scale-sizes")?.split(",").map(Number) ?? SIZES;
+  const idleS = flags.has("scale-idle-s") ? Number(flags.get("scale-idle-s")) : (BUCKETS * BUCKET_MS) / 1000;
+  if (sizes.some((n) => !Number.isInteger(n) || n < 1) || !(idleS >= BUCKET_MS / 1000)) {
+    throw new Error("--scale-sizes takes positive integers, --scale-idle-s at least one 5 s bucket");
+  }
+  return { sizes, buckets: Math.floor((idleS * 1000) / BUCKET_MS), cpuProfDir: flags.get("scale-cpu-prof") };
+}
 
 const HEADERS = [
   "services",
@@ -93,6 +118,7 @@ const NOTES = [
 async function measure(
   cluster: BenchCluster,
   services: number,
+  options: ScaleOptions,
   say: (line: string) => void,
 ): Promise<string[]> {
   const { consulAddr, nomadAddr } = cluster;
@@ -125,9 +151,16 @@ async function measure(
       `${services} services: ${own.open} blocking queries open, ${connections} connections; measuring idle CPU`,
     );
     const m = await child.ask<Measured>(
-      { type: "measure", buckets: BUCKETS, bucketMs: BUCKET_MS },
+      {
+        type: "measure",
+        buckets: options.buckets,
+        bucketMs: BUCKET_MS,
+        ...(options.cpuProfDir && {
+          profileFile: join(options.cpuProfDir, `scale-${services}-${Date.now()}.cpuprofile`),
+        }),
+      },
       "measured",
-      BUCKETS * BUCKET_MS + 120_000,
+      options.buckets * BUCKET_MS + 120_000,
     );
     const connectionsAfter = await connectionsTo(child.pid, Number(new URL(consulAddr).port));
     const log = (await readFile(logFile, "utf8").catch(() => "")).split("\n");
