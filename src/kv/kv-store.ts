@@ -104,7 +104,11 @@ export type KvTxnOp =
   | { verb: "set"; key: string; value: string; flags?: number }
   | { verb: "cas"; key: string; value: string; index: number; flags?: number }
   | { verb: "check-index"; key: string; index: number }
-  | { verb: "check-not-exists"; key: string };
+  | { verb: "check-not-exists"; key: string }
+  // The session-lock verbs, as `acquire` / `release` but many per round trip (the rollout records
+  // of a new leader: src/coordinator/leader/record-batches.ts). Both write `value`.
+  | { verb: "lock"; key: string; value: string; session: string }
+  | { verb: "unlock"; key: string; value: string; session: string };
 
 /**
  * A committed transaction lists the entries Consul returns for it — one per write, with the new
