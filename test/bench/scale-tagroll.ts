@@ -2,7 +2,8 @@ import { subscribe } from "node:diagnostics_channel";
 import { mkdir, writeFile } from "node:fs/promises";
 import type { ClientRequest } from "node:http";
 import { Session } from "node:inspector/promises";
-import { dirname } from "node:path";
+import { dirname, join } from "node:path";
+import { writeHeapSnapshot } from "node:v8";
 import { startBenchTagroll, type BenchTagroll } from "./bench-tagroll.js";
 
 /**
@@ -12,7 +13,7 @@ import { startBenchTagroll, type BenchTagroll } from "./bench-tagroll.js";
 type Message =
   | { type: "start"; consulAddr: string; nomadAddr: string; services: number; logFile: string }
   | { type: "blocking" }
-  | { type: "measure"; buckets: number; bucketMs: number; profileFile?: string };
+  | { type: "measure"; buckets: number; bucketMs: number; profileFile?: string; heapSnapshotDir?: string };
 
 let tagroll: BenchTagroll | undefined;
 
@@ -63,6 +64,9 @@ async function handle(message: Message): Promise<unknown> {
       }
       if (profiler && message.profileFile) await profiler.stop(message.profileFile);
       const memory = process.memoryUsage();
+      // Written after the figures: a snapshot collects garbage first, which would change them.
+      if (message.heapSnapshotDir)
+        writeHeapSnapshot(join(message.heapSnapshotDir, `scale-${Date.now()}.heapsnapshot`));
       return {
         type: "measured",
         cpuPercents,

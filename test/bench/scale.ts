@@ -55,12 +55,14 @@ interface ScaleOptions {
   buckets: number;
   /** Where the tagroll child writes a V8 CPU profile of its idle window, when asked. */
   cpuProfDir: string | undefined;
+  /** Where the tagroll child writes a V8 heap snapshot at the end of its idle window, when asked. */
+  heapSnapshotDir: string | undefined;
 }
 
 /**
  * For iterations: `--scale-sizes=10000` (comma-separated), `--scale-idle-s=60` (a shorter idle
  * window), `--scale-cpu-prof=<dir>` (a .cpuprofile of the tagroll child's idle window, for
- * Chrome DevTools). The figures in
+ * Chrome DevTools), `--scale-heap-snapshot=<dir>` (a heap snapshot after it). The figures in
  * BENCHMARKS.md come from a run without them.
  */
 function scaleOptions(flags: ReadonlyMap<string, string>): ScaleOptions {
@@ -69,7 +71,12 @@ function scaleOptions(flags: ReadonlyMap<string, string>): ScaleOptions {
   if (sizes.some((n) => !Number.isInteger(n) || n < 1) || !(idleS >= BUCKET_MS / 1000)) {
     throw new Error("--scale-sizes takes positive integers, --scale-idle-s at least one 5 s bucket");
   }
-  return { sizes, buckets: Math.floor((idleS * 1000) / BUCKET_MS), cpuProfDir: flags.get("scale-cpu-prof") };
+  return {
+    sizes,
+    buckets: Math.floor((idleS * 1000) / BUCKET_MS),
+    cpuProfDir: flags.get("scale-cpu-prof"),
+    heapSnapshotDir: flags.get("scale-heap-snapshot"),
+  };
 }
 
 const HEADERS = [
@@ -155,6 +162,7 @@ async function measure(
         type: "measure",
         buckets: options.buckets,
         bucketMs: BUCKET_MS,
+        ...(options.heapSnapshotDir && { heapSnapshotDir: options.heapSnapshotDir }),
         ...(options.cpuProfDir && {
           profileFile: join(options.cpuProfDir, `scale-${services}-${Date.now()}.cpuprofile`),
         }),
