@@ -119,7 +119,12 @@ const NOTES = [
     "(src/kv/consul-connection.ts), since at first sight every service's runner reads and writes its record " +
     "at once. The benchmark's own probes use source " +
     "address 127.0.0.2 so they never compete. Consul refusals retried: `upstream unavailable; retrying` lines in " +
-    "tagroll's log (Consul answers 429 past the limit). Watch errors: `kv watch failed` lines.",
+    "tagroll's log: a 429 from Consul past the limit, or a request that timed out (10 s) queued behind the " +
+    "others. Watch errors: `kv watch failed` lines.",
+  "The leader reads every rollout record in one request at the start of its term and writes the records of " +
+    "first sight as `/v1/txn` transactions of up to 64 `lock` operations, two at a time " +
+    "(src/coordinator/leader/record-batches.ts); a sweep tick takes desired values from the KV watch and " +
+    'lists Nomad\'s jobs once (README, "Running at scale").',
 ];
 
 async function measure(
