@@ -51,7 +51,9 @@ export interface CoordinatorOptions {
 /** What this instance runs while it leads. */
 interface Term {
   runners: Map<string, ServiceRunner>;
-  loadRecord: SessionRolloutRecords["load"];
+  records: SessionRolloutRecords;
+  /** Each watched key's value as the KV watch last reported it (the sweep's desired values). */
+  values: Map<string, string>;
 }
 
 /**
@@ -122,7 +124,7 @@ export class Coordinator {
   async reconcile(options: { all?: boolean } = {}): Promise<ReconcileReport | undefined> {
     const term = this.term;
     if (!term) return undefined;
-    const { config, kv, nomad, logger, deliveries } = this.o;
+    const { config, nomad, logger, deliveries } = this.o;
     const start = this.sweepCursor % Math.max(1, this.services.length);
     const services = options.all
       ? [...this.services.slice(start), ...this.services.slice(0, start)]
@@ -133,8 +135,9 @@ export class Coordinator {
     return reconcileOnce({
       services,
       runners: term.runners,
-      loadRecord: term.loadRecord,
-      kv,
+      loadRecord: (service) => term.records.load(service),
+      ...(start === 0 && { refreshRecords: () => term.records.refresh() }),
+      desired: (key) => term.values.get(key),
       nomad,
       clock: this.clock,
       logger: logger.child({ component: "reconcile" }),
@@ -186,10 +189,11 @@ export class Coordinator {
       clock: this.clock,
       logger: logger.child({ component: "kv-watcher" }),
       keys: [...this.byKey.keys(), folderPrefix("requests"), folderPrefix("gates")],
-      onChange: (changes) => this.route(changes, runners, gates),
+      onChange: (changes) => this.route(changes, runners, gates, values),
       ...(this.o.watchWaitMs ? { waitMs: this.o.watchWaitMs } : {}),
     });
-    this.term = { runners, loadRecord: (service) => records.load(service) };
+    const values = new Map<string, string>();
+    this.term = { runners, records, values };
     notify(observers, { type: "leadership", leader: true, at: this.clock.now() }, logger);
     // Resume what a previous leader left running, even for a key that no longer exists.
     for (const runner of runners.values()) runner.kick();
@@ -211,7 +215,12 @@ export class Coordinator {
     });
   }
 
-  private route(changes: WatchedChange[], runners: Map<string, ServiceRunner>, gates: Gates): void {
+  private route(
+    changes: WatchedChange[],
+    runners: Map<string, ServiceRunner>,
+    gates: Gates,
+    values: Map<string, string>,
+  ): void {
     for (const change of changes) {
       const gated = gateService(change.key);
       if (gated !== undefined) {
@@ -224,6 +233,7 @@ export class Coordinator {
         if (request) runners.get(requested)?.requestRestart(request, change.modifyIndex);
         continue;
       }
+      if (this.byKey.has(change.key)) values.set(change.key, change.value);
       for (const service of this.byKey.get(change.key) ?? []) {
         const target = gates.get(service.name) ?? runners.get(service.name);
         target?.observe(change.value, change.modifyIndex, change.initial);

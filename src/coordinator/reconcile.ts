@@ -1,14 +1,13 @@
 import type { ServiceConfig } from "../config/types.js";
 import type { Clock } from "../core/clock.js";
 import type { Logger } from "../core/logger.js";
-import type { KvStore } from "../kv/kv-store.js";
 import type { NomadApi, NomadScope } from "../nomad/nomad-api.js";
 import { isRunning } from "./targets/index.js";
 import { notify, type DriftEvent, type RolloutObserver } from "./model/index.js";
 import { isActive, type RolloutRecord } from "./model/index.js";
 import { renderedValue } from "./targets/index.js";
 import type { ServiceRunner } from "./runner/index.js";
-import { resolveTargets } from "./targets/index.js";
+import { resolveTargets, type JobListing } from "./targets/index.js";
 
 /** Dedupe records of webhook deliveries (`DeliveryStore` in src/state/). */
 export interface DeliveryExpirer {
@@ -19,7 +18,10 @@ export interface ReconcileDeps {
   services: ServiceConfig[];
   runners: ReadonlyMap<string, ServiceRunner>;
   loadRecord: (service: string) => Promise<RolloutRecord | undefined>;
-  kv: KvStore;
+  /** Reads the records again before the tick (the first tick of a round). */
+  refreshRecords?: () => Promise<void>;
+  /** The value of a watched key as the KV watch last saw it; undefined before its first answer. */
+  desired: (key: string) => string | undefined;
   nomad: NomadApi;
   clock: Clock;
   logger: Logger;
@@ -55,6 +57,12 @@ export async function reconcileOnce(deps: ReconcileDeps): Promise<ReconcileRepor
     expiredDeliveries: 0,
     errors: [],
   };
+  if (deps.refreshRecords) {
+    await deps.refreshRecords().catch((err: Error) => report.errors.push(`records: ${err.message}`));
+  }
+  // One job list for the whole tick, however many services look for jobs opted in to them.
+  let jobs: ReturnType<JobListing> | undefined;
+  const listing: JobListing = (scope) => (jobs ??= deps.nomad.listJobs(scope));
   for (const service of deps.services) {
     const runner = deps.runners.get(service.name);
     if (!runner || runner.busy()) continue;
@@ -63,7 +71,7 @@ export async function reconcileOnce(deps: ReconcileDeps): Promise<ReconcileRepor
       if (record && isActive(record)) report.resumed.push(service.name);
       runner.kick();
       if (!record || isActive(record)) continue;
-      report.drift.push(...(await driftOf(deps, service)));
+      report.drift.push(...(await driftOf(deps, service, listing)));
     } catch (err) {
       report.errors.push(`${service.name}: ${(err as Error).message}`);
     }
@@ -83,11 +91,20 @@ export async function reconcileOnce(deps: ReconcileDeps): Promise<ReconcileRepor
   return report;
 }
 
-async function driftOf(deps: ReconcileDeps, service: ServiceConfig): Promise<ReconcileReport["drift"]> {
-  const desired = (await deps.kv.get(service.key))?.value;
+/**
+ * The desired value comes from the KV watch, which holds it already; the jobs from one listing
+ * per tick. A service that no job renders costs no further request.
+ */
+async function driftOf(
+  deps: ReconcileDeps,
+  service: ServiceConfig,
+  listing: JobListing,
+): Promise<ReconcileReport["drift"]> {
+  const desired = deps.desired(service.key);
   if (desired === undefined) return [];
   const drift: ReconcileReport["drift"] = [];
-  for (const target of await resolveTargets(service, deps.nomad, deps.nomadDefaults, deps.logger)) {
+  const targets = await resolveTargets(service, deps.nomad, deps.nomadDefaults, deps.logger, listing);
+  for (const target of targets) {
     const allocs = (await deps.nomad.jobAllocations(target.jobId, target.scope)).filter(
       (a) => isRunning(a) && a.TaskGroup === target.group,
     );

@@ -88,7 +88,8 @@ function toConsulOp(op: KvTxnOp): { KV: Record<string, unknown> } {
   const value = "value" in op ? { Value: Buffer.from(op.value).toString("base64") } : {};
   const flags = "flags" in op && op.flags !== undefined ? { Flags: op.flags } : {};
   const index = "index" in op ? { Index: op.index } : {};
-  return { KV: { Verb: op.verb, Key: op.key, ...value, ...flags, ...index } };
+  const session = "session" in op ? { Session: op.session } : {};
+  return { KV: { Verb: op.verb, Key: op.key, ...value, ...flags, ...index, ...session } };
 }
 
 function toEntry(item: ConsulKvItem): KvEntry {

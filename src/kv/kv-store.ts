@@ -111,7 +111,11 @@ export type KvTxnOp =
   // issue 14: history trimming deletes its surplus in one transaction (src/state/history-store.ts).
   | { verb: "delete-cas"; key: string; index: number }
   // Reads every key under a prefix, with values (a read-only transaction needs no Raft write).
-  | { verb: "get-tree"; key: string };
+  | { verb: "get-tree"; key: string }
+  // The session-lock verbs, as `acquire` / `release` but many per round trip (the rollout records
+  // of a new leader: src/coordinator/leader/record-batches.ts). Both write `value`.
+  | { verb: "lock"; key: string; value: string; session: string }
+  | { verb: "unlock"; key: string; value: string; session: string };
 
 /**
  * A committed transaction lists the entries Consul returns for it — one per write, with the new

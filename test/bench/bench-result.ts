@@ -8,6 +8,8 @@ export interface BenchResult {
 export interface BenchContext {
   /** Progress on stderr; results go to the table. */
   say(line: string): void;
+  /** `--name=value` options from the command line (a bare `--name` is `"true"`), for iterations. */
+  flags: ReadonlyMap<string, string>;
 }
 
 export interface Benchmark {

@@ -26,6 +26,14 @@ const BENCHMARKS: Benchmark[] = [
 async function main(argv: string[]): Promise<number> {
   const write = !argv.includes("--no-write");
   const names = argv.filter((a) => !a.startsWith("--"));
+  const flags = new Map(
+    argv
+      .filter((a) => a.startsWith("--"))
+      .map((a) => {
+        const [name = "", ...value] = a.slice(2).split("=");
+        return [name, value.length ? value.join("=") : "true"] as const;
+      }),
+  );
   const unknown = names.filter((n) => !BENCHMARKS.some((b) => b.id === n));
   if (unknown.length > 0) {
     console.error(
@@ -42,7 +50,7 @@ async function main(argv: string[]): Promise<number> {
     const env = await describeEnvironment(command);
     say(`${benchmark.title}`);
     const started = Date.now();
-    const result = await benchmark.run({ say }).catch((err: Error): BenchResult => {
+    const result = await benchmark.run({ say, flags }).catch((err: Error): BenchResult => {
       failures++;
       return {
         table: { headers: ["result"], rows: [["did not complete"]] },

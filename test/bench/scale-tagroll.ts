@@ -1,5 +1,9 @@
 import { subscribe } from "node:diagnostics_channel";
+import { mkdir, writeFile } from "node:fs/promises";
 import type { ClientRequest } from "node:http";
+import { Session } from "node:inspector/promises";
+import { dirname, join } from "node:path";
+import { writeHeapSnapshot } from "node:v8";
 import { startBenchTagroll, type BenchTagroll } from "./bench-tagroll.js";
 
 /**
@@ -9,7 +13,7 @@ import { startBenchTagroll, type BenchTagroll } from "./bench-tagroll.js";
 type Message =
   | { type: "start"; consulAddr: string; nomadAddr: string; services: number; logFile: string }
   | { type: "blocking" }
-  | { type: "measure"; buckets: number; bucketMs: number };
+  | { type: "measure"; buckets: number; bucketMs: number; profileFile?: string; heapSnapshotDir?: string };
 
 let tagroll: BenchTagroll | undefined;
 
@@ -50,6 +54,7 @@ async function handle(message: Message): Promise<unknown> {
     case "measure": {
       // CPU per bucket, so a periodic burst (the reconcile sweep) shows apart from the quiet time.
       const cpuPercents: number[] = [];
+      const profiler = message.profileFile ? await startProfiler() : undefined;
       for (let i = 0; i < message.buckets; i++) {
         const before = process.cpuUsage();
         const t0 = performance.now();
@@ -57,7 +62,11 @@ async function handle(message: Message): Promise<unknown> {
         const used = process.cpuUsage(before);
         cpuPercents.push((100 * (used.user + used.system)) / ((performance.now() - t0) * 1000));
       }
+      if (profiler && message.profileFile) await profiler.stop(message.profileFile);
       const memory = process.memoryUsage();
+      // Written after the figures: a snapshot collects garbage first, which would change them.
+      if (message.heapSnapshotDir)
+        writeHeapSnapshot(join(message.heapSnapshotDir, `scale-${Date.now()}.heapsnapshot`));
       return {
         type: "measured",
         cpuPercents,
@@ -66,6 +75,22 @@ async function handle(message: Message): Promise<unknown> {
       };
     }
   }
+}
+
+/** V8's sampling profiler through the inspector, written as a .cpuprofile (Chrome DevTools). */
+async function startProfiler() {
+  const session = new Session();
+  session.connect();
+  await session.post("Profiler.enable");
+  await session.post("Profiler.start");
+  return {
+    stop: async (file: string) => {
+      const { profile } = await session.post("Profiler.stop");
+      await mkdir(dirname(file), { recursive: true });
+      await writeFile(file, JSON.stringify(profile));
+      session.disconnect();
+    },
+  };
 }
 
 process.on("message", (message: Message) => {

@@ -27,11 +27,12 @@ interface Measured {
 export const scaleBenchmark: Benchmark = {
   id: "scale",
   title: "5. Scale: 1,000 and 10,000 configured services",
-  run: async ({ say }): Promise<BenchResult> => {
+  run: async ({ say, flags }): Promise<BenchResult> => {
+    const options = scaleOptions(flags);
     const rows: string[][] = [];
     // A fresh cluster per row: Consul keeps serving a blocking query whose client went away until
     // its wait ends, so a previous row's queries would still be counted.
-    for (const services of SIZES) {
+    for (const services of options.sizes) {
       rows.push(
         await withBenchCluster(`scale-${services}`, say, async (cluster) => {
           await writeKeys(cluster.consulAddr, services);
@@ -39,13 +40,44 @@ export const scaleBenchmark: Benchmark = {
           for (let i = 0; i < REAL_JOBS; i++) {
             await client.deployDemo(`svc-${i}`, "v1", { changeMode: "noop", count: 2 });
           }
-          return measure(cluster, services, say);
+          return measure(cluster, services, options, say);
         }),
       );
     }
-    return { table: { headers: HEADERS, rows }, notes: NOTES };
+    const notes =
+      options.buckets === BUCKETS ? NOTES : [...NOTES, `A short run: ${options.buckets} idle buckets.`];
+    return { table: { headers: HEADERS, rows }, notes };
   },
 };
+
+interface ScaleOptions {
+  sizes: number[];
+  buckets: number;
+  /** Where the tagroll child writes a V8 CPU profile of its idle window, when asked. */
+  cpuProfDir: string | undefined;
+  /** Where the tagroll child writes a V8 heap snapshot at the end of its idle window, when asked. */
+  heapSnapshotDir: string | undefined;
+}
+
+/**
+ * For iterations: `--scale-sizes=10000` (comma-separated), `--scale-idle-s=60` (a shorter idle
+ * window), `--scale-cpu-prof=<dir>` (a .cpuprofile of the tagroll child's idle window, for
+ * Chrome DevTools), `--scale-heap-snapshot=<dir>` (a heap snapshot after it). The figures in
+ * BENCHMARKS.md come from a run without them.
+ */
+function scaleOptions(flags: ReadonlyMap<string, string>): ScaleOptions {
+  const sizes = flags.get("scale-sizes")?.split(",").map(Number) ?? SIZES;
+  const idleS = flags.has("scale-idle-s") ? Number(flags.get("scale-idle-s")) : (BUCKETS * BUCKET_MS) / 1000;
+  if (sizes.some((n) => !Number.isInteger(n) || n < 1) || !(idleS >= BUCKET_MS / 1000)) {
+    throw new Error("--scale-sizes takes positive integers, --scale-idle-s at least one 5 s bucket");
+  }
+  return {
+    sizes,
+    buckets: Math.floor((idleS * 1000) / BUCKET_MS),
+    cpuProfDir: flags.get("scale-cpu-prof"),
+    heapSnapshotDir: flags.get("scale-heap-snapshot"),
+  };
+}
 
 const HEADERS = [
   "services",
@@ -87,12 +119,18 @@ const NOTES = [
     "(src/kv/consul-connection.ts), since at first sight every service's runner reads and writes its record " +
     "at once. The benchmark's own probes use source " +
     "address 127.0.0.2 so they never compete. Consul refusals retried: `upstream unavailable; retrying` lines in " +
-    "tagroll's log (Consul answers 429 past the limit). Watch errors: `kv watch failed` lines.",
+    "tagroll's log: a 429 from Consul past the limit, or a request that timed out (10 s) queued behind the " +
+    "others. Watch errors: `kv watch failed` lines.",
+  "The leader reads every rollout record in one request at the start of its term and writes the records of " +
+    "first sight as `/v1/txn` transactions of up to 64 `lock` operations, two at a time " +
+    "(src/coordinator/leader/record-batches.ts); a sweep tick takes desired values from the KV watch and " +
+    'lists Nomad\'s jobs once (README, "Running at scale").',
 ];
 
 async function measure(
   cluster: BenchCluster,
   services: number,
+  options: ScaleOptions,
   say: (line: string) => void,
 ): Promise<string[]> {
   const { consulAddr, nomadAddr } = cluster;
@@ -125,9 +163,17 @@ async function measure(
       `${services} services: ${own.open} blocking queries open, ${connections} connections; measuring idle CPU`,
     );
     const m = await child.ask<Measured>(
-      { type: "measure", buckets: BUCKETS, bucketMs: BUCKET_MS },
+      {
+        type: "measure",
+        buckets: options.buckets,
+        bucketMs: BUCKET_MS,
+        ...(options.heapSnapshotDir && { heapSnapshotDir: options.heapSnapshotDir }),
+        ...(options.cpuProfDir && {
+          profileFile: join(options.cpuProfDir, `scale-${services}-${Date.now()}.cpuprofile`),
+        }),
+      },
       "measured",
-      BUCKETS * BUCKET_MS + 120_000,
+      options.buckets * BUCKET_MS + 120_000,
     );
     const connectionsAfter = await connectionsTo(child.pid, Number(new URL(consulAddr).port));
     const log = (await readFile(logFile, "utf8").catch(() => "")).split("\n");

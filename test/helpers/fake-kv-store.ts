@@ -127,7 +127,11 @@ export class FakeKvStore implements KvStore {
               (op.verb === "cas" && (current?.modifyIndex ?? 0) !== op.index) ||
               (op.verb === "delete-cas" && current?.modifyIndex !== op.index)
             ? "index is stale"
-            : undefined;
+            : op.verb === "lock" && !this.canLock(op.key, op.session)
+              ? "failed to lock key, lock is already held"
+              : op.verb === "unlock" && current?.session !== op.session
+                ? "failed to unlock key"
+                : undefined;
       return reason === undefined ? [] : [{ op: i, reason: `${op.key}: ${reason}` }];
     });
     if (failed.length > 0) return { committed: false, failed };
@@ -139,8 +143,13 @@ export class FakeKvStore implements KvStore {
         this.remove(op.key);
         return [];
       }
-      if (op.verb !== "check-index")
-        this.write(op.key, op.value, this.entries.get(op.key)?.session, undefined, op.flags ?? 0);
+      const held = this.entries.get(op.key);
+      if (op.verb === "lock") {
+        const lockIndex = (held?.lockIndex ?? 0) + (held?.session === op.session ? 0 : 1);
+        this.write(op.key, op.value, op.session, lockIndex);
+      } else if (op.verb === "unlock") this.write(op.key, op.value, undefined);
+      else if (op.verb !== "check-index")
+        this.write(op.key, op.value, held?.session, undefined, op.flags ?? 0);
       const entry = this.entries.get(op.key);
       // Consul's txn results carry indexes and flags but no values.
       return entry ? [{ ...publicEntry(entry), value: "" }] : [];
@@ -176,10 +185,8 @@ export class FakeKvStore implements KvStore {
   async acquire(key: string, value: string, session: string): Promise<boolean> {
     this.enter(`acquire ${key}`);
     // Consul answers 500 "invalid session"; ConsulKvStore turns that into "not acquired".
-    if (!this.sessions.has(session)) return false;
-    if ((this.lockDelays.get(key) ?? 0) > this.clock.now()) return false;
+    if (!this.canLock(key, session)) return false;
     const current = this.entries.get(key);
-    if (current?.session !== undefined && current.session !== session) return false;
     const lockIndex = (current?.lockIndex ?? 0) + (current?.session === session ? 0 : 1);
     this.write(key, value, session, lockIndex);
     return true;
@@ -191,6 +198,13 @@ export class FakeKvStore implements KvStore {
     if (current === undefined || current.session !== session) return false;
     this.write(key, current.value, undefined);
     return true;
+  }
+
+  private canLock(key: string, session: string): boolean {
+    if (!this.sessions.has(session)) return false;
+    if ((this.lockDelays.get(key) ?? 0) > this.clock.now()) return false;
+    const holder = this.entries.get(key)?.session;
+    return holder === undefined || holder === session;
   }
 
   /** Consul invalidating a session (TTL missed, node failed): as `destroySession`, unrecorded. */

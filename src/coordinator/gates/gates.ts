@@ -28,13 +28,22 @@ export interface GatesOptions {
  * A service needs a gate when it has approvals or windows, promotes, or is promoted to with
  * approvals asked for. Every other service's values go straight to its runner, as before.
  */
-export function needsGate(service: ServiceConfig, services: readonly ServiceConfig[]): boolean {
+export function needsGate(
+  service: ServiceConfig,
+  services: readonly ServiceConfig[],
+  approvedTargets: ReadonlySet<string> = promotedWithApprovals(services),
+): boolean {
   return (
     service.approvals !== undefined ||
     service.windows !== undefined ||
     service.promote !== undefined ||
-    services.some((s) => s.promote?.to === service.name && s.promote.approvals > 0)
+    approvedTargets.has(service.name)
   );
+}
+
+/** Services promoted to with approvals asked for: computed once, not once per service (10,000²). */
+function promotedWithApprovals(services: readonly ServiceConfig[]): Set<string> {
+  return new Set(services.flatMap((s) => (s.promote && s.promote.approvals > 0 ? [s.promote.to] : [])));
 }
 
 /** The leader's gates for one term, one per service that needs one (see ServiceGate). */
@@ -44,8 +53,9 @@ export class Gates {
 
   constructor(private readonly o: GatesOptions) {
     this.store = new GateStore(o.kv, o.clock);
+    const approvedTargets = promotedWithApprovals(o.services);
     for (const service of o.services) {
-      if (!needsGate(service, o.services)) continue;
+      if (!needsGate(service, o.services, approvedTargets)) continue;
       const promote = service.promote && ((record: RolloutRecord) => this.promote(service, record));
       this.gates.set(
         service.name,

@@ -1,7 +1,7 @@
 import type { JobTarget, ServiceConfig, TagrollConfig } from "../../config/types.js";
 import type { Logger } from "../../core/logger.js";
 import { drainPlan, type DrainPlan } from "../../nomad/drain-method.js";
-import type { NomadApi, NomadJob, NomadScope, NomadTaskGroup } from "../../nomad/nomad-api.js";
+import type { NomadApi, NomadJob, NomadJobStub, NomadScope, NomadTaskGroup } from "../../nomad/nomad-api.js";
 import { rolloutParams, type RolloutParams } from "./rollout-params.js";
 import { healthSource, renderedFiles, type HealthSource } from "./task-templates.js";
 import { keyBasename } from "../watch/index.js";
@@ -50,8 +50,9 @@ export async function resolveTargets(
   nomad: NomadApi,
   defaults: NomadScope,
   logger: Logger,
+  listing: JobListing = (scope) => nomad.listJobs(scope),
 ): Promise<GroupTarget[]> {
-  const jobs = [...service.jobs, ...(await optedIn(service, nomad, defaults))];
+  const jobs = [...service.jobs, ...(await optedIn(service, nomad, defaults, listing))];
   const seen = new Set<string>();
   const targets: GroupTarget[] = [];
   for (const target of jobs) {
@@ -107,9 +108,17 @@ function groupTarget(
   };
 }
 
+/** Where `resolveTargets` gets the job stubs: `listJobs`, or one listing shared by many services. */
+export type JobListing = (scope: NomadScope) => Promise<NomadJobStub[]>;
+
 /** Jobs whose meta names the service. Stubs without Meta (older Nomad) are read in full. */
-async function optedIn(service: ServiceConfig, nomad: NomadApi, defaults: NomadScope): Promise<JobTarget[]> {
-  const stubs = await nomad.listJobs({ ...defaults, namespace: "*" });
+async function optedIn(
+  service: ServiceConfig,
+  nomad: NomadApi,
+  defaults: NomadScope,
+  listing: JobListing,
+): Promise<JobTarget[]> {
+  const stubs = await listing({ ...defaults, namespace: "*" });
   const found: JobTarget[] = [];
   for (const stub of stubs) {
     const scope = { ...defaults, namespace: stub.Namespace };

@@ -75,4 +75,31 @@ describe("reconcile sweep", () => {
     ]);
     expect(expired).toHaveLength(2);
   });
+
+  it("adopts in lock transactions and sweeps from memory: one job listing a tick, no per-service read", async () => {
+    h = new Harness();
+    const names = Array.from({ length: 60 }, (_, i) => `svc${i}`);
+    for (const name of names) await h.put(`configs/${name}/IMAGE_TAG`, "v1");
+    let listings = 0;
+    const listJobs = h.nomad.listJobs.bind(h.nomad);
+    h.nomad.listJobs = () => (listings++, listJobs());
+    const coordinator = h.coordinator(names.map((n) => serviceConfig(n)));
+    await h.clock.until(() => names.every((n) => h.record(n)?.kind === "adopted"));
+    const adoptCalls = [...h.kv.calls];
+    // First sight of 60 services: their records went out as `lock` ops in a few transactions.
+    expect(adoptCalls.filter((c) => c.startsWith("txn lock")).length).toBeLessThanOrEqual(3);
+    expect(adoptCalls.filter((c) => c.startsWith("acquire tagroll/rollouts/")).length).toBeLessThan(10);
+    expect(adoptCalls.filter((c) => c.startsWith("get ")).length).toBe(0);
+
+    h.kv.calls.length = 0;
+    const first = await coordinator.reconcile();
+    expect(first?.swept).toHaveLength(25);
+    // The first tick of a round reads the records again, in one request; nothing per service.
+    expect(h.kv.calls).toEqual(["list tagroll/rollouts/"]);
+    expect(listings).toBe(1);
+    h.kv.calls.length = 0;
+    await coordinator.reconcile();
+    expect(h.kv.calls).toEqual([]);
+    expect(listings).toBe(2);
+  });
 });
