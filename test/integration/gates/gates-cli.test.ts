@@ -1,3 +1,4 @@
+import { resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { MultiNodeCluster } from "../../../src/agents/multi-node-cluster.js";
 import type { WaitingView } from "../../../src/gates/gate-record.js";
@@ -80,9 +81,14 @@ describe("tagroll approve|reject, the CLI end to end on a multi-node cluster", (
   };
 
   beforeAll(async () => {
-    cluster = await startTestCluster(2);
+    cluster = await startTestCluster(2, resolve(`test-artifacts/gates-cli-${Date.now()}`));
     client = new AgentClient(cluster.consulAddr, cluster.nomadAddr);
-    for (const service of [TWO, REV, PLAIN]) await client.deployDemo(service, "v1", { count: 2 });
+    // gc-rev's broken tag fails its health check; a short deadline makes the revert come soon.
+    for (const service of [TWO, REV, PLAIN])
+      await client.deployDemo(service, "v1", {
+        count: 2,
+        ...(service === REV && { healthyDeadline: "45s" }),
+      });
     for (const service of [TWO, REV, PLAIN]) await waitForPassing(cluster.consulAddr, service, 2);
     tagroll = await startBenchTagroll({
       consulAddr: cluster.consulAddr,
@@ -185,32 +191,33 @@ describe("tagroll approve|reject, the CLI end to end on a multi-node cluster", (
     const before = await gateRecord(TWO);
     const historyBefore = (await history(TWO)).length;
 
-    const cases: Array<[string, Promise<CliResult>, string]> = [
-      ["unknown service", remote(tokens.alice, ["approve", "nope"]), 'unknown service "nope"'],
-      ["unknown service (reject)", remote(tokens.alice, ["reject", "nope"]), 'unknown service "nope"'],
+    // One at a time: ten CLI processes at once would only race the timeout on a loaded machine.
+    const cases: Array<[string, () => Promise<CliResult>, string]> = [
+      ["unknown service", () => remote(tokens.alice, ["approve", "nope"]), 'unknown service "nope"'],
+      ["unknown service (reject)", () => remote(tokens.alice, ["reject", "nope"]), 'unknown service "nope"'],
       [
         "nothing waiting",
-        remote(tokens.alice, ["approve", PLAIN]),
+        () => remote(tokens.alice, ["approve", PLAIN]),
         `nothing is waiting for approval on ${PLAIN}`,
       ],
       [
         "wrong --value",
-        remote(tokens.alice, ["approve", TWO, "--value", "v9"]),
+        () => remote(tokens.alice, ["approve", TWO, "--value", "v9"]),
         `v9 is not waiting on ${TWO}; the waiting value is v4`,
       ],
       [
         "wrong --value (reject)",
-        remote(tokens.alice, ["reject", TWO, "--value", "v9"]),
+        () => remote(tokens.alice, ["reject", TWO, "--value", "v9"]),
         `v9 is not waiting on ${TWO}; the waiting value is v4`,
       ],
-      ["not a tag", remote(tokens.alice, ["approve", TWO, "--value", "v 4"]), "not a valid image tag"],
-      ["deploy scope", remote(tokens.deploy, ["approve", TWO]), "approve"],
-      ["read scope", remote(tokens.read, ["reject", TWO]), "approve"],
-      ["local, wrong --value", local(["approve", TWO, "--value", "v9"]), "the waiting value is v4"],
-      ["local, unknown service", local(["reject", "nope"]), 'unknown service "nope"'],
+      ["not a tag", () => remote(tokens.alice, ["approve", TWO, "--value", "v 4"]), "not a valid image tag"],
+      ["deploy scope", () => remote(tokens.deploy, ["approve", TWO]), "approve"],
+      ["read scope", () => remote(tokens.read, ["reject", TWO]), "approve"],
+      ["local, wrong --value", () => local(["approve", TWO, "--value", "v9"]), "the waiting value is v4"],
+      ["local, unknown service", () => local(["reject", "nope"]), 'unknown service "nope"'],
     ];
     for (const [what, run, message] of cases) {
-      const res = await run;
+      const res = await run();
       expect(res.code, `${what}: ${res.stdout}`).not.toBe(0);
       expect(res.stderr, what).toContain(message);
     }

@@ -1,4 +1,5 @@
 import { readFile } from "node:fs/promises";
+import { resolve } from "node:path";
 import { createConnection, createServer, type Server, type Socket } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { MultiNodeCluster } from "../../../src/agents/multi-node-cluster.js";
@@ -120,8 +121,9 @@ describe("promotion to a service on another Consul/Nomad pair", () => {
     });
 
   beforeAll(async () => {
-    a = await startTestCluster(2);
-    b = await startTestCluster(2);
+    const logs = resolve(`test-artifacts/remote-promotion-${Date.now()}`);
+    a = await startTestCluster(2, `${logs}/pair-a`);
+    b = await startTestCluster(2, `${logs}/pair-b`);
     clientA = new AgentClient(a.consulAddr, a.nomadAddr);
     clientB = new AgentClient(b.consulAddr, b.nomadAddr);
     await clientA.deployDemo(STAGE, "v1", { count: 2 });
