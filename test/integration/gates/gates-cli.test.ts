@@ -241,8 +241,17 @@ describe("tagroll approve|reject, the CLI end to end on a multi-node cluster", (
     // While v2-broken rolls out (its first allocation restarting), v3 arrives and is held.
     await client.kvPut(`configs/${REV}/IMAGE_TAG`, "v3");
     await waitsAs(REV, "v3");
-    const ended = await tagroll.finished(REV, "v2-broken");
-    expect(ended.event).toMatchObject({ status: "reverted" });
+    // A reverted rollout's finish event carries the value it ended on (v1): follow it by its id.
+    const { rolloutId } = started(REV, "v2-broken")[0]!.event as { rolloutId: string };
+    const ended = await waitFor(
+      "v2-broken's rollout to end",
+      async () =>
+        tagroll.events.find(
+          ({ event }) => event.type === "rollout-finished" && event.rolloutId === rolloutId,
+        ),
+      { timeoutMs: 240_000 },
+    );
+    expect(ended.event).toMatchObject({ status: "reverted", value: "v1" });
     // The revert wrote v1 back; v3 still waits, unapproved and never started.
     await waitFor("v1 back in the key", async () => (await desired(REV)) === "v1");
     await client.waitForTag(REV, 2, "v1");
