@@ -4,6 +4,8 @@
 import { createServer } from "node:http";
 
 const tag = process.env.IMAGE_TAG ?? "unset";
+// Set when the service pins digests (README, "Supply chain"): a re-pushed tag changes only this.
+const digest = process.env.IMAGE_DIGEST ?? null;
 const port = Number(process.env.NOMAD_PORT_http ?? process.env.PORT ?? 8080);
 const host = process.env.NOMAD_IP_http ?? process.env.HOST ?? "127.0.0.1";
 const startupDelayMs = Number(process.env.STARTUP_DELAY_MS ?? 0);
@@ -29,7 +31,13 @@ const server = createServer((req, res) => {
   if (path === "/") {
     res.writeHead(200, { "content-type": "application/json" });
     res.end(
-      JSON.stringify({ tag, pid: process.pid, startedAt, alloc: process.env.NOMAD_ALLOC_ID ?? null }) + "\n",
+      JSON.stringify({
+        tag,
+        digest,
+        pid: process.pid,
+        startedAt,
+        alloc: process.env.NOMAD_ALLOC_ID ?? null,
+      }) + "\n",
     );
     return;
   }

@@ -1,5 +1,5 @@
 import type { HistoryReport } from "../api/admin-client.js";
-import { table, utc } from "./output.js";
+import { table, utc, withDigest } from "./output.js";
 
 /** `tagroll history <service>` for humans: newest first, one row per entry. Pure (golden-tested). */
 export function formatHistory(report: HistoryReport): string {
@@ -15,9 +15,4 @@ export function formatHistory(report: HistoryReport): string {
     e.message ?? "",
   ]);
   return table(["TIME", "KIND", "TAG", "PREVIOUS", "SOURCE", "OUTCOME", "MESSAGE"], rows);
-}
-
-function withDigest(tag: string | undefined, digest: string | undefined): string {
-  if (tag === undefined) return "-";
-  return digest === undefined ? tag : `${tag}@${digest.slice(0, 19)}`;
 }

@@ -1,7 +1,7 @@
 import type { StatusReport } from "../api/admin-client.js";
 import type { RolloutRecord } from "../coordinator/index.js";
 import type { ServiceStatus } from "../operations/index.js";
-import { seconds, table, utc } from "./output.js";
+import { seconds, table, utc, withDigest } from "./output.js";
 
 /**
  * `tagroll status` for humans: who leads, one row per service (desired value, how many running
@@ -17,7 +17,12 @@ export function formatStatus(report: StatusReport, options: { allocations: boole
   sections.push(
     table(
       ["SERVICE", "DESIRED", "ALLOCS", "ROLLOUT"],
-      report.services.map((s) => [s.service, s.desired ?? "-", allocsCell(s), rolloutCell(s.rollout)]),
+      report.services.map((s) => [
+        s.service,
+        withDigest(s.desired, s.digest?.desired),
+        allocsCell(s),
+        rolloutCell(s.rollout),
+      ]),
     ),
   );
   const waiting = report.services.flatMap((s) => (s.waiting ? [waitingLine(s.service, s.waiting)] : []));
@@ -62,21 +67,28 @@ function leaderLine(leader: StatusReport["leader"]): string {
   return `leader: ${leader.instance ?? "(unnamed)"}${since}`;
 }
 
-/** `3/3 on v2`: running allocations whose rendered template holds the desired value. */
+/**
+ * `3/3 on v2`: running allocations whose rendered template holds the desired value — and, for a
+ * service that pins digests, the desired digest too (a re-pushed tag changes only the digest).
+ */
 function allocsCell(status: ServiceStatus): string {
   if (status.error) return "unknown (Nomad error)";
   const total = status.allocations.length;
   if (status.desired === undefined) return `${total} running`;
-  const onDesired = status.allocations.filter((a) => a.rendered === status.desired).length;
-  return `${onDesired}/${total} on ${status.desired}`;
+  const digest = status.digest?.desired;
+  const onDesired = status.allocations.filter(
+    (a) => a.rendered === status.desired && (digest === undefined || a.renderedDigest === digest),
+  ).length;
+  return `${onDesired}/${total} on ${withDigest(status.desired, digest)}`;
 }
 
 function rolloutCell(record: RolloutRecord | undefined): string {
   if (!record || record.kind === "adopted") return "-";
+  const value = withDigest(record.value, record.digest);
   const change =
     record.kind === "restart"
-      ? `restart on ${record.value}`
-      : `deploy ${record.previousValue ?? "(unset)"} → ${record.value}`;
+      ? `restart on ${value}`
+      : `deploy ${record.previousValue ?? "(unset)"} → ${value}`;
   const took = record.finishedAt === undefined ? "" : ` in ${seconds(record.finishedAt - record.startedAt)}`;
   const error = record.error ? `: ${record.error}` : "";
   const undrained = record.allocs.filter((a) => a.undrained).length;
@@ -101,15 +113,16 @@ function rolloutState(record: RolloutRecord, change: string, took: string, error
 }
 
 function allocationSection(status: ServiceStatus): string {
-  const head = `${status.service} (${status.key})`;
+  const head = [`${status.service} (${status.key})`, ...digestLine(status)].join("\n");
   if (status.error) return `${head}\nNomad could not be asked: ${status.error}`;
   if (status.allocations.length === 0) return `${head}\nno running allocations in its target jobs`;
+  const pinned = status.digest !== undefined;
   const rows = status.allocations.map((a) => [
     a.allocId.slice(0, 8),
     a.name,
     a.node.slice(0, 8),
     a.clientStatus,
-    a.rendered ?? "?",
+    pinned ? withDigest(a.rendered ?? "?", a.renderedDigest ?? "?") : (a.rendered ?? "?"),
     a.step ?? "-",
     a.undrained ? "UNDRAINED" : "-",
   ]);
@@ -118,4 +131,12 @@ function allocationSection(status: ServiceStatus): string {
     .map((a) => `${a.allocId.slice(0, 8)} was restarted while still in rotation: ${a.undrained}`);
   const body = table(["ALLOC", "NAME", "NODE", "STATUS", "RENDERED", "STEP", "DRAIN"], rows);
   return [head, body, ...notes].join("\n");
+}
+
+/** `digest (configs/web/IMAGE_DIGEST): desired sha256:…, deployed sha256:…` for a pinned service. */
+function digestLine(status: ServiceStatus): string[] {
+  const digest = status.digest;
+  if (!digest) return [];
+  const short = (value: string | undefined) => (value === undefined ? "-" : `${value.slice(0, 19)}…`);
+  return [`digest (${digest.key}): desired ${short(digest.desired)}, deployed ${short(digest.deployed)}`];
 }

@@ -36,6 +36,15 @@ export function utc(time: number | string): string {
   return `${date.toISOString().slice(0, 19).replace("T", " ")}Z`;
 }
 
+/**
+ * `v2@sha256:1a2b3c4d5e6f`: a tag with its pinned digest shortened to `sha256:` + 12 hex digits
+ * (README, "Supply chain"); `--json` carries the full digest. "-" for no tag.
+ */
+export function withDigest(tag: string | undefined, digest: string | undefined): string {
+  if (tag === undefined) return "-";
+  return digest === undefined ? tag : `${tag}@${digest.slice(0, 19)}`;
+}
+
 export function seconds(ms: number): string {
   return `${(ms / 1000).toFixed(1)}s`;
 }

@@ -22,5 +22,11 @@ export {
   type RolloutObserver,
   type RolloutRecord,
 } from "./model/index.js";
-export { isRunning, nomadDefaults, renderedValue, resolveTargets } from "./targets/index.js";
+export {
+  isRunning,
+  nomadDefaults,
+  renderedValue,
+  resolveTargets,
+  type GroupTarget,
+} from "./targets/index.js";
 export { nextWatchIndex, TokenBucket, watchPrefix } from "./watch/index.js";

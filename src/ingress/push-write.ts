@@ -1,14 +1,17 @@
 import type { Clock } from "../core/clock.js";
-import { AuthError } from "../core/errors.js";
+import { AuthError, ConflictError } from "../core/errors.js";
 import type { Logger } from "../core/logger.js";
-import type { KvStore, KvTxnOp } from "../kv/kv-store.js";
-import { casRetry } from "../state/cas-retry.js";
+import type { KvStore, KvTxnResult } from "../kv/kv-store.js";
 import type { DeliveryStore } from "../state/delivery-store.js";
-import { TAGROLL_WRITE_FLAGS, type TagDecision } from "../state/desired-tag-writer.js";
-import type { HistoryStore, NewHistoryEntry } from "../state/history-store.js";
-import { tokenKey } from "../state/kv-layout.js";
+import type { HistoryStore } from "../state/history-store.js";
+import { assembleBatch, type Batch, type Member } from "./batching/assemble.js";
+import type { Pending, PushWrite, PushWriteRequest } from "./batching/pending.js";
 import type { IngestState, KnownValue } from "./ingest-state.js";
-import { pinnedDecision, pinOps, type DigestPin } from "../supply-chain/digest-pin.js";
+
+export type { PushWrite, PushWriteRequest } from "./batching/pending.js";
+
+/** Transactions in flight at once; webhooks arriving meanwhile gather into the next one. */
+const IN_FLIGHT = 2;
 
 export interface PushWriteDeps {
   kv: KvStore;
@@ -19,28 +22,12 @@ export interface PushWriteDeps {
   log: Logger;
   /** Lost rounds before giving up with ConflictError (the route answers 503). */
   maxAttempts?: number;
+  /** Observes each transaction's size (the benchmark and tests count webhooks per transaction). */
+  onBatch?: (batch: { webhooks: number; ops: number; committed: boolean }) => void;
 }
-
-export interface PushWriteRequest {
-  service: string;
-  key: string;
-  /** The webhook token's id: the transaction fails if it has been revoked meanwhile. */
-  jti: string;
-  delivery?: { source: string; id: string };
-  decide: (current: string | undefined) => TagDecision;
-  /** The history entry of a written value. */
-  entry: (value: string, previous: string | undefined) => NewHistoryEntry;
-  /** issue 12: the digest to write beside the tag in this transaction (src/supply-chain/digest-pin.ts). */
-  pin?: DigestPin;
-}
-
-export type PushWrite =
-  | { outcome: "written"; previous: string | undefined; value: string }
-  | { outcome: "skipped"; reason: string; current: string | undefined }
-  | { outcome: "seen" };
 
 /**
- * A webhook's decision and everything it writes, in ONE Consul transaction (README, "Concepts"):
+ * A webhook's decision and everything it writes go in a Consul transaction (README, "Concepts"):
  *
  *   check-not-exists tagroll/revoked/<jti>        the token is still good
  *   check-not-exists tagroll/deliveries/…         (with a delivery id) not seen before
@@ -48,85 +35,141 @@ export type PushWrite =
  *   cas tagroll/history/<service>/<id> @ 0        the history entry of a written value
  *   cas tagroll/deliveries/… @ 0                  (with a delivery id) the dedupe record
  *
+ * Webhooks arriving while a transaction is in flight share the next one (batching/assemble.ts).
  * The decision is made on the value as last known (src/ingress/ingest-state.ts) and holds only
- * while the key is still at that index: a transaction that finds it moved is rolled back whole,
- * and the next round reads the key afresh and decides again — the compare-and-set of
- * writeDesiredTag, so concurrent pushes still end with the newest by policy and no lost update.
- * Throws AuthError when the token was revoked, ConflictError after `maxAttempts` lost rounds.
+ * while the key is still at that index. A transaction rolls back whole, so after a rollback each
+ * webhook is judged by its own failed ops: a revoked token gets AuthError, a seen delivery
+ * "seen", a moved key a fresh read and a new decision (one lost round, at most `maxAttempts`);
+ * the others go again as they were, without a read and without losing a round.
  */
 export class PushWriter {
+  private queue: Pending[] = [];
+  private readonly busy = new Set<string>();
+  private inFlight = 0;
+  private scheduled = false;
+
   constructor(private readonly deps: PushWriteDeps) {}
 
-  async write(req: PushWriteRequest): Promise<PushWrite> {
-    const { clock, maxAttempts = 20 } = this.deps;
-    let reread = false;
-    return casRetry(`write ${req.key}`, { clock, maxAttempts }, async () => {
-      const known = (!reread && this.deps.state.current(req.key)) || (await this.read(req.key));
-      const pinned =
-        req.pin && ((!reread && this.deps.state.current(req.pin.key)) || (await this.read(req.pin.key)));
-      const round = await this.round(req, known, pinned);
-      reread = round === undefined;
-      if (reread) this.deps.state.forget(req.key);
-      if (reread && req.pin) this.deps.state.forget(req.pin.key);
-      return round;
+  write(req: PushWriteRequest): Promise<PushWrite> {
+    return new Promise((resolve, reject) => {
+      this.queue.push({ req, lost: 0, reread: false, resolve, reject });
+      this.schedule();
     });
   }
 
-  /** One transaction; undefined when the desired key moved and the round must be redone. */
-  private async round(
-    req: PushWriteRequest,
-    known: KnownValue,
-    pinned?: KnownValue,
-  ): Promise<PushWrite | undefined> {
-    const { key, service, pin } = req;
-    const decided = req.decide(known.value);
-    const decision = pin && pinned ? pinnedDecision(decided, known.value, pinned.value, pin) : decided;
-    // A pinned tag re-pushed with a new digest writes the same tag again, with its new digest.
-    const repin = pin !== undefined && pinned?.value !== pin.digest;
-    const skip =
-      "skip" in decision
-        ? decision.skip
-        : decision.write === known.value && !repin
-          ? "already the desired value"
-          : undefined;
-    const delivery =
-      req.delivery && this.deps.deliveries.prepare(service, req.delivery.source, req.delivery.id);
-    const ops: KvTxnOp[] = [{ verb: "check-not-exists", key: tokenKey("revoked", req.jti) }];
-    if (delivery) ops.push(delivery.check);
-    if ("write" in decision && skip === undefined) {
-      const value = decision.write;
-      ops.push({ verb: "cas", key, value, index: known.modifyIndex, flags: TAGROLL_WRITE_FLAGS });
-      if (pin && pinned) {
-        ops.push(...pinOps(pin, pinned.modifyIndex, value === known.value, this.deps.clock.now()));
+  private schedule(): void {
+    if (this.scheduled || this.inFlight >= IN_FLIGHT || this.queue.length === 0) return;
+    this.scheduled = true;
+    // setImmediate: webhooks whose bodies arrived in the same turn of the event loop join in.
+    setImmediate(() => {
+      this.scheduled = false;
+      this.flush();
+    });
+  }
+
+  private flush(): void {
+    const batch = assembleBatch(this.queue, {
+      current: (key) => this.deps.state.current(key),
+      busy: this.busy,
+      history: this.deps.history,
+      deliveries: this.deps.deliveries,
+      now: this.deps.clock.now(),
+    });
+    this.queue = batch.deferred;
+    for (const pending of batch.unknown) void this.refresh(pending);
+    if (batch.members.length === 0) return;
+    this.inFlight++;
+    const keys = [...batch.chains.values()].flatMap((c) => [c.key, ...(c.pinKey ? [c.pinKey] : [])]);
+    for (const key of keys) this.busy.add(key);
+    this.deps.kv
+      .txn(batch.ops)
+      .then(
+        (result) => this.settle(batch, result),
+        (error: unknown) => batch.members.forEach((m) => m.pending.reject(error)),
+      )
+      .finally(() => {
+        for (const key of keys) this.busy.delete(key);
+        this.inFlight--;
+        this.schedule();
+      });
+    this.schedule();
+  }
+
+  private settle(batch: Batch, result: KvTxnResult): void {
+    this.deps.onBatch?.({
+      webhooks: batch.members.length,
+      ops: batch.ops.length,
+      committed: result.committed,
+    });
+    if (result.committed) {
+      for (const member of batch.members) this.committed(member, result.entries);
+      return;
+    }
+    const failed = new Set(result.failed.map((f) => f.op));
+    const retry: Pending[] = [];
+    for (const member of batch.members) {
+      const { pending } = member;
+      if (failed.has(member.revocationOp)) pending.reject(new AuthError());
+      else if (member.deliveryOp !== undefined && failed.has(member.deliveryOp))
+        pending.resolve({ outcome: "seen" });
+      else if (member.chain.guards.some((g) => failed.has(g))) this.lost(pending, retry);
+      else retry.push(pending);
+    }
+    // Back to the front of the queue, in their order: they were first.
+    this.queue = [...retry, ...this.queue];
+  }
+
+  private committed(member: Member, entries: Array<{ key: string; modifyIndex: number }>): void {
+    const { outcome, pending } = member;
+    const { req } = pending;
+    if (outcome.outcome === "written") {
+      // One transaction commits at one index: any entry for the key carries it.
+      const written = entries.find((e) => e.key === req.key);
+      if (written) this.deps.state.learn(req.key, { value: outcome.value, modifyIndex: written.modifyIndex });
+      const digest = req.pin && entries.find((e) => e.key === req.pin?.key);
+      if (req.pin && digest) {
+        this.deps.state.learn(req.pin.key, { value: req.pin.digest, modifyIndex: digest.modifyIndex });
       }
-      ops.push(this.deps.history.prepare(service, req.entry(value, known.value)).op);
-    } else {
-      ops.push(
-        known.modifyIndex === 0
-          ? { verb: "check-not-exists", key }
-          : { verb: "check-index", key, index: known.modifyIndex },
+      this.deps.history.appended(req.service, (err) =>
+        this.deps.log.warn({ err, service: req.service }, "history not trimmed; the next append tries again"),
       );
     }
-    if (delivery) ops.push(delivery.create);
+    pending.resolve(outcome);
+  }
 
-    const result = await this.deps.kv.txn(ops);
-    if (!result.committed) {
-      const failed = new Set(result.failed.map((f) => f.op));
-      if (failed.has(0)) throw new AuthError();
-      if (delivery && failed.has(1)) return { outcome: "seen" };
-      return undefined;
+  /** The key moved under this webhook's decision: read it afresh, or give up after too many rounds. */
+  private lost(pending: Pending, retry: Pending[]): void {
+    pending.lost++;
+    const { maxAttempts = 20 } = this.deps;
+    if (pending.lost >= maxAttempts) {
+      pending.reject(
+        new ConflictError(`write ${pending.req.key}: gave up after ${maxAttempts} conflicting writes`),
+      );
+      return;
     }
-    if (skip !== undefined || !("write" in decision)) {
-      return { outcome: "skipped", reason: skip ?? "", current: known.value };
+    pending.reread = true;
+    this.deps.state.forget(pending.req.key);
+    if (pending.req.pin) this.deps.state.forget(pending.req.pin.key);
+    retry.push(pending);
+  }
+
+  /** Reads what a webhook needs to be decided, then queues it again. */
+  private async refresh(pending: Pending): Promise<void> {
+    const { req } = pending;
+    try {
+      if (pending.lost > 1) {
+        // Full-jitter backoff, as casRetry (src/state/cas-retry.ts): another writer keeps winning.
+        await this.deps.clock.sleep(Math.floor(Math.random() * Math.min(250, 5 * 2 ** (pending.lost - 2))));
+      }
+      const reads = [req.key, ...(req.pin ? [req.pin.key] : [])];
+      await Promise.all(reads.map((key) => this.read(key)));
+    } catch (error) {
+      pending.reject(error);
+      return;
     }
-    const written = result.entries.find((e) => e.key === key);
-    if (written) this.deps.state.learn(key, { value: decision.write, modifyIndex: written.modifyIndex });
-    const digest = pin && result.entries.find((e) => e.key === pin.key);
-    if (pin && digest) this.deps.state.learn(pin.key, { value: pin.digest, modifyIndex: digest.modifyIndex });
-    this.deps.history.appended(service, (err) =>
-      this.deps.log.warn({ err, service }, "history not trimmed; the next append tries again"),
-    );
-    return { outcome: "written", previous: known.value, value: decision.write };
+    pending.reread = false;
+    this.queue.push(pending);
+    this.schedule();
   }
 
   private async read(key: string): Promise<KnownValue> {

@@ -100,11 +100,18 @@ export interface ServiceHealth {
  * https://developer.hashicorp.com/consul/api-docs/txn). `cas` with `index: 0` creates only, as a
  * PUT with `?cas=0` does; the two checks write nothing and fail the transaction when the key moved.
  */
+/** Consul refuses a transaction of more than 128 operations (413 from /v1/txn, Consul 1.14). */
+export const MAX_TXN_OPS = 128;
+
 export type KvTxnOp =
   | { verb: "set"; key: string; value: string; flags?: number }
   | { verb: "cas"; key: string; value: string; index: number; flags?: number }
   | { verb: "check-index"; key: string; index: number }
-  | { verb: "check-not-exists"; key: string };
+  | { verb: "check-not-exists"; key: string }
+  // issue 14: history trimming deletes its surplus in one transaction (src/state/history-store.ts).
+  | { verb: "delete-cas"; key: string; index: number }
+  // Reads every key under a prefix, with values (a read-only transaction needs no Raft write).
+  | { verb: "get-tree"; key: string };
 
 /**
  * A committed transaction lists the entries Consul returns for it — one per write, with the new

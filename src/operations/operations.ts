@@ -13,7 +13,7 @@ import type { RestartRequest } from "../coordinator/index.js";
 import { requestKey } from "../state/kv-layout.js";
 import type { RolloutEvent } from "../coordinator/index.js";
 import { loadRecord } from "../coordinator/index.js";
-import { allocationStatus, type ServiceStatus } from "./service-status.js";
+import { allocationStatus, digestStatus, type ServiceStatus } from "./service-status.js";
 import { nomadDefaults } from "../coordinator/index.js";
 import { GateStore } from "../gates/gate-store.js";
 import { promotionView, waitingView } from "../gates/gate-record.js";
@@ -120,10 +120,12 @@ export class Operations {
     const leader = await this.o.kv.get(this.o.config.coordinator.leaderKey);
     if (leader?.session) report.leader = parseLeader(leader.value);
     for (const service of services) {
-      const [desired, rollout, gate] = await Promise.all([
+      const digestKey = service.supplyChain?.digestKey;
+      const [desired, rollout, gate, pinned] = await Promise.all([
         this.o.kv.get(service.key),
         loadRecord(this.o.kv, service.name),
         new GateStore(this.o.kv, this.clock).load(service.name),
+        digestKey === undefined ? undefined : this.o.kv.get(digestKey),
       ]);
       const live = await allocationStatus(
         service,
@@ -141,6 +143,8 @@ export class Operations {
       if (gate.remotePromotion) status.promotion = promotionView(gate.remotePromotion);
       if (desired) status.desired = desired.value;
       if (rollout) status.rollout = rollout;
+      const digest = digestStatus(service, pinned?.value, rollout);
+      if (digest) status.digest = digest;
       if (live.error) status.error = live.error;
       report.services.push(status);
     }

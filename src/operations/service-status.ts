@@ -4,7 +4,7 @@ import type { NomadApi, NomadScope } from "../nomad/nomad-api.js";
 import { isRunning } from "../coordinator/index.js";
 import { renderedValue } from "../coordinator/index.js";
 import type { AllocStepState, RolloutRecord } from "../coordinator/index.js";
-import { resolveTargets } from "../coordinator/index.js";
+import { resolveTargets, type GroupTarget } from "../coordinator/index.js";
 import type { WaitingView } from "../gates/gate-record.js";
 
 /** One running allocation as the status page and `tagroll status` show it. */
@@ -17,6 +17,8 @@ export interface AllocationStatus {
   clientStatus: string;
   /** Value in its rendered template, when it could be read. */
   rendered?: string;
+  /** A service that pins digests: the digest its template renders (README, "Supply chain"). */
+  renderedDigest?: string;
   /** Its step in the current/last rollout, when it is part of it. */
   step?: AllocStepState;
   /** Why its restart in that rollout went out undrained (AllocProgress.undrained). */
@@ -34,6 +36,12 @@ export interface PromotionView {
   lastAttemptAt?: string;
 }
 
+export interface DigestStatus {
+  key: string;
+  desired?: string;
+  deployed?: string;
+}
+
 /** Plain JSON: what `status` returns for one service. */
 export interface ServiceStatus {
   service: string;
@@ -41,6 +49,12 @@ export interface ServiceStatus {
   /** The desired value in Consul KV (undefined when the key does not exist). */
   desired?: string;
   rollout?: RolloutRecord;
+  /**
+   * Set for a service that pins digests (README, "Supply chain"): `desired` is the digest key's
+   * value in Consul KV, `deployed` the digest the last rollout moved every allocation to when it
+   * succeeded (RolloutRecord.digest; absent while one runs, after one failed, or without one).
+   */
+  digest?: DigestStatus;
   /**
    * A new value the service's gate holds back: waiting for approvals or for a deploy window
    * (README, "Approvals, deploy windows and promotion"). `status` always sets it (null: nothing).
@@ -88,6 +102,8 @@ export async function allocationStatus(
           : undefined;
         const rendered = content === undefined ? undefined : renderedValue(content, target.valueName);
         if (rendered !== undefined) status.rendered = rendered;
+        const digest = target.digest && (await renderedDigest(nomad, alloc.ID, target, file, content));
+        if (digest) status.renderedDigest = digest;
         const entry = progress.get(alloc.ID);
         if (entry) status.step = entry.state;
         if (entry?.undrained) status.undrained = entry.undrained;
@@ -99,4 +115,37 @@ export async function allocationStatus(
   } catch (err) {
     return { allocations: [], error: (err as Error).message };
   }
+}
+
+/** The digest an allocation renders; its file is read again only when it is not the tag's. */
+async function renderedDigest(
+  nomad: NomadApi,
+  allocId: string,
+  target: GroupTarget,
+  tagFile: string | undefined,
+  tagContent: string | undefined,
+): Promise<string | undefined> {
+  const file = target.digest?.files[0];
+  if (!target.digest || file === undefined) return undefined;
+  const content =
+    file === tagFile
+      ? tagContent
+      : await nomad.readAllocFile(allocId, file, target.scope).catch(() => undefined);
+  return content === undefined ? undefined : renderedValue(content, target.digest.name);
+}
+
+/** The digest part of a pinned service's status; undefined when the service does not pin digests. */
+export function digestStatus(
+  service: ServiceConfig,
+  desired: string | undefined,
+  rollout: RolloutRecord | undefined,
+): DigestStatus | undefined {
+  const key = service.supplyChain?.digestKey;
+  if (key === undefined) return undefined;
+  const status: DigestStatus = { key };
+  if (desired !== undefined) status.desired = desired;
+  // Only a rollout that reached every allocation deployed its digest; a running one is still on
+  // its way (each allocation's renderedDigest shows how far), a failed or reverted one did not.
+  if (rollout?.status === "succeeded" && rollout.digest !== undefined) status.deployed = rollout.digest;
+  return status;
 }

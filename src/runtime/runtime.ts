@@ -7,7 +7,7 @@ import { Coordinator } from "../coordinator/index.js";
 import type { RolloutObserver } from "../coordinator/index.js";
 import { IngestState } from "../ingress/ingest-state.js";
 import { PushReceiver, type IngressObserver } from "../ingress/push-receiver.js";
-import { PushWriter } from "../ingress/push-write.js";
+import { PushWriter, type PushWriteDeps } from "../ingress/push-write.js";
 import { ConsulKvStore, ConsulServiceHealth } from "../kv/consul-kv-store.js";
 import { HttpNomadApi } from "../nomad/http-nomad-api.js";
 import type { NomadDeployApi } from "../nomad/deploy-api.js";
@@ -15,6 +15,8 @@ import { HttpNomadDeployApi } from "../nomad/http-deploy-api.js";
 import { defineNotificationMetrics, Notifier } from "../notifications/index.js";
 import type { NomadApi } from "../nomad/nomad-api.js";
 import { createApp } from "../server/create-app.js";
+import { leanHooks } from "../server/lean-hooks.js";
+import { VerifiedTokens } from "../tokens/verified-tokens.js";
 import { DeliveryStore } from "../state/delivery-store.js";
 import { ExternalEdits } from "../state/external-edits.js";
 import { HistoryStore } from "../state/history-store.js";
@@ -29,6 +31,8 @@ export interface RuntimeOptions {
   clock?: Clock;
   observers?: RolloutObserver[];
   ingressObserver?: IngressObserver;
+  /** issue 14 (ingest): told the size of every webhook transaction (the ingest benchmark counts them). */
+  onIngestBatch?: PushWriteDeps["onBatch"];
   routers?: (parts: RuntimeParts) => Array<{ path: string; router: Router }>;
   /** Serve the built-in status page and /metrics (default true; tests mounting their own turn it off). */
   surfaces?: boolean;
@@ -136,7 +140,16 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   const ingressLog = log.child({ component: "ingress" });
   // Revocations and desired values in memory, so a webhook makes one Consul round trip.
   const ingest = new IngestState({ kv, services: config.services, clock, logger: ingressLog });
-  const writer = new PushWriter({ kv, state: ingest, history, deliveries, clock, log: ingressLog });
+  const verifiedTokens = new VerifiedTokens(clock);
+  const writer = new PushWriter({
+    kv,
+    state: ingest,
+    history,
+    deliveries,
+    clock,
+    log: ingressLog,
+    ...(options.onIngestBatch && { onBatch: options.onIngestBatch }),
+  });
   const receiver = new PushReceiver({
     services: config.services,
     verifyToken: (token) =>
@@ -144,6 +157,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
         token,
         config.keys,
         async (jti) => ingest.isRevoked(jti) ?? revocations.isRevoked(jti),
+        verifiedTokens,
       ),
     writer,
     clock,
@@ -164,7 +178,14 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     },
     routers: [...(surfaces?.routers ?? []), ...(options.routers?.(parts) ?? [])],
   });
-  const { server, url } = await listen(config.server, app);
+  // issue 14 (ingest): webhooks are served before express (src/server/lean-hooks.ts).
+  const hooks = leanHooks({
+    log,
+    bodyLimit: config.server.bodyLimit,
+    handleHook: (req) => receiver.handle(req),
+    fallback: app,
+  });
+  const { server, url } = await listen(config.server, hooks);
   ingest.start();
   coordinator?.start();
   supplyChain?.start();

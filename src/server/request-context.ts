@@ -9,7 +9,7 @@ declare module "express-serve-static-core" {
   }
 }
 
-const SAFE_ID = /^[A-Za-z0-9._-]{1,64}$/;
+export const SAFE_REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 
 /**
  * Gives every request an id (the caller's X-Request-Id when it is sane) and a child logger, and
@@ -19,7 +19,7 @@ const SAFE_ID = /^[A-Za-z0-9._-]{1,64}$/;
 export function requestContext(log: Logger) {
   return (req: Request, res: Response, next: NextFunction) => {
     const incoming = req.header("x-request-id");
-    req.id = incoming && SAFE_ID.test(incoming) ? incoming : randomUUID();
+    req.id = incoming && SAFE_REQUEST_ID.test(incoming) ? incoming : randomUUID();
     req.log = log.child({ requestId: req.id });
     res.setHeader("x-request-id", req.id);
     const started = process.hrtime.bigint();

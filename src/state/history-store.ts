@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { systemClock, type Clock } from "../core/clock.js";
-import type { KvEntry, KvStore, KvTxnOp } from "../kv/kv-store.js";
+import { MAX_TXN_OPS, type KvEntry, type KvStore, type KvTxnOp } from "../kv/kv-store.js";
 import { historyEntryKey, historyKey, STATE_ROOT } from "./kv-layout.js";
 
 export type HistoryKind =
@@ -130,15 +130,30 @@ export class HistoryStore {
   async trim(service: string): Promise<void> {
     const [legacy, entries] = await this.read(service);
     const surplus = entries.slice(0, Math.max(0, entries.length - this.limit));
-    for (const entry of surplus) await this.kv.delete(entry.key, { cas: entry.modifyIndex });
+    // issue 14: one transaction per 128 deletes instead of a request each; an entry changed
+    // meanwhile rolls its transaction back, and that chunk falls back to one delete per key.
+    for (let at = 0; at < surplus.length; at += MAX_TXN_OPS) {
+      const chunk = surplus.slice(at, at + MAX_TXN_OPS);
+      const ops = chunk.map((e) => ({ verb: "delete-cas" as const, key: e.key, index: e.modifyIndex }));
+      if ((await this.kv.txn(ops)).committed) continue;
+      for (const entry of chunk) await this.kv.delete(entry.key, { cas: entry.modifyIndex });
+    }
     if (legacy && entries.length >= this.limit) await this.kv.delete(legacy.key, { cas: legacy.modifyIndex });
   }
 
   /** The one-array history (if any) and the entry keys in creation order. */
   private async read(service: string): Promise<[KvEntry | undefined, KvEntry[]]> {
     const legacyKey = historyKey(service, this.root);
-    const [legacy, listing] = await Promise.all([this.kv.get(legacyKey), this.kv.list(`${legacyKey}/`)]);
-    const entries = [...listing.entries].sort((a, b) => a.createIndex - b.createIndex);
+    // issue 14: one read-only transaction on the keep-alive txn client when there is no legacy
+    // array (the common case); two reads through the generic client when there is one.
+    const read = await this.kv.txn([
+      { verb: "get-tree", key: `${legacyKey}/` },
+      { verb: "check-not-exists", key: legacyKey },
+    ]);
+    const [legacy, listed] = read.committed
+      ? [undefined, read.entries]
+      : await Promise.all([this.kv.get(legacyKey), this.kv.list(`${legacyKey}/`).then((l) => l.entries)]);
+    const entries = [...listed].sort((a, b) => a.createIndex - b.createIndex);
     return [legacy, entries];
   }
 }

@@ -43,6 +43,8 @@ export interface BenchTagroll {
   events: SeenEvent[];
   /** The ingress's own timing of each written webhook: read + CAS write until Consul acknowledged. */
   kvWriteMs: number[];
+  /** Webhooks in each Consul transaction the ingress made (src/ingress/push-write.ts batches them). */
+  batches: number[];
   /** Every restart request the coordinator issued, through RuntimeOptions.wrapNomad. */
   restarts: RestartCall[];
   /**
@@ -79,6 +81,7 @@ export async function startBenchTagroll(o: BenchTagrollOptions): Promise<BenchTa
   const config = benchConfig(o);
   const events: SeenEvent[] = [];
   const kvWriteMs: number[] = [];
+  const batches: number[] = [];
   const restarts: RestartCall[] = [];
   const log = createLogger({
     level: "info",
@@ -92,6 +95,7 @@ export async function startBenchTagroll(o: BenchTagrollOptions): Promise<BenchTa
     ingressObserver: {
       onWebhook: (seen) => void (seen.kvWriteMs !== undefined && kvWriteMs.push(seen.kvWriteMs)),
     },
+    onIngestBatch: (batch) => void batches.push(batch.webhooks),
     wrapNomad: (nomad) => new TimedRestarts(nomad, restarts),
     ...(o.wrapDeployApi ? { wrapDeployApi: o.wrapDeployApi } : {}),
     ...(o.clock && { clock: o.clock }),
@@ -117,7 +121,17 @@ export async function startBenchTagroll(o: BenchTagrollOptions): Promise<BenchTa
       { timeoutMs, intervalMs: 100 },
     );
   };
-  return { runtime, config, events, kvWriteMs, restarts, settled, finished, close: () => runtime.close() };
+  return {
+    runtime,
+    config,
+    events,
+    kvWriteMs,
+    batches,
+    restarts,
+    settled,
+    finished,
+    close: () => runtime.close(),
+  };
 }
 
 /** tagroll with the coordinator on and one service, `name`, whose jobs opt in by meta (the demo job). */

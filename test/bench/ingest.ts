@@ -27,6 +27,8 @@ interface Measured {
   workload: Workload;
   result: LoadResult;
   writes: number[];
+  /** Webhooks per Consul transaction during the run. */
+  batches: number[];
   /** CPU time of this process (tagroll runs in it; the clients do not) per answered request. */
   cpuMsPerRequest: number;
 }
@@ -115,6 +117,7 @@ async function measure(cluster: BenchCluster, say: (line: string) => void): Prom
         ...(workload.ratePerSecond ? { ratePerSecond: workload.ratePerSecond } : {}),
       };
       const writesBefore = tagroll.kvWriteMs.length;
+      const batchesBefore = tagroll.batches.length;
       const cpuBefore = process.cpuUsage();
       const result = await child.ask<LoadResult>({ type: "run", spec }, "done");
       const cpu = process.cpuUsage(cpuBefore);
@@ -123,6 +126,7 @@ async function measure(cluster: BenchCluster, say: (line: string) => void): Prom
         workload,
         result,
         writes: tagroll.kvWriteMs.slice(writesBefore),
+        batches: tagroll.batches.slice(batchesBefore),
         cpuMsPerRequest: (cpu.user + cpu.system) / 1000 / Math.max(1, result.answered),
       });
     }
@@ -140,7 +144,8 @@ function table(results: Measured[], lastTag: string): BenchResult {
   const rps = (r: LoadResult) => (r.count * 1000) / r.elapsedMs;
   const raws = results.filter((m) => m.workload.kind === "raw").map((m) => rps(m.result));
   const rawMean = raws.reduce((a, b) => a + b, 0) / raws.length;
-  const rows = results.map(({ workload: w, result: r, writes, cpuMsPerRequest }) => [
+  const perTxn = (b: number[]) => (b.length ? (b.reduce((x, y) => x + y, 0) / b.length).toFixed(1) : "–");
+  const rows = results.map(({ workload: w, result: r, writes, batches, cpuMsPerRequest }) => [
     w.label,
     w.ratePerSecond ? `open, ${w.ratePerSecond}/s` : `${CONCURRENCY}`,
     `${r.count}`,
@@ -154,6 +159,7 @@ function table(results: Measured[], lastTag: string): BenchResult {
     w.ratePerSecond ? "–" : (rps(r) / rawMean).toFixed(3),
     w.kind === "hook" ? cpuMsPerRequest.toFixed(3) : "–",
     w.kind === "hook" ? percentile(writes, 50).toFixed(1) : "–",
+    w.kind === "hook" ? perTxn(batches) : "–",
   ]);
   return {
     table: {
@@ -169,6 +175,7 @@ function table(results: Measured[], lastTag: string): BenchResult {
         "ratio to raw PUT",
         "tagroll CPU per webhook (ms)",
         "p50 Consul txn (ms)",
+        "webhooks per txn",
       ],
       rows,
     },
@@ -178,12 +185,16 @@ function table(results: Measured[], lastTag: string): BenchResult {
         "top to bottom on the same Consul dev agent. Ratio: req/s over the mean of the two raw PUT runs.",
       "Raw PUT: `PUT /v1/kv/configs/raw-<i>/IMAGE_TAG` with a rising number, one key per client.",
       "tagroll: in-process `startRuntime` (coordinator disabled, so only the ingress runs), generic JSON body " +
-        '`{"image":"acme/<service>","tag":"<n>"}` with a rising number, services with `order: numeric`. Each ' +
-        "webhook verifies the HS256 token (revocations from memory, kept current by a blocking query), decides on " +
-        "the desired value as last known and makes ONE Consul transaction: revocation and dedupe checks, the " +
-        "CAS write, its history entry (src/ingress/push-write.ts). A transaction that finds the key moved is redone " +
-        "after a fresh read. 202 = written; 200 = answered but not written: in the one-service row a push whose tag " +
-        "lost the race to a higher one sent concurrently is refused as a downgrade — the policy working.",
+        '`{"image":"acme/<service>","tag":"<n>"}` with a rising number, services with `order: numeric`. ' +
+        "`POST /hooks/<token>` is served before express (src/server/lean-hooks.ts); each webhook's token is " +
+        "verified once and then known by its exact string (revocation checked on every webhook, from memory kept " +
+        "current by a blocking query); its decision on the desired value as last known goes into a Consul " +
+        "transaction with its revocation and dedupe checks, the write and its history entry. Webhooks arriving " +
+        "while a transaction is in flight share the next one (src/ingress/push-write.ts; several on one key are " +
+        "chained, each deciding on the value the one before it leaves). A transaction that finds a key moved is " +
+        "redone for that key's webhooks after a fresh read. 202 = written; 200 = answered but not written (a push " +
+        "whose tag is lower than one already written or chained before it is refused as a downgrade — the policy " +
+        "working). Webhooks per txn: the mean number of webhooks in each transaction during the run.",
       `Open loop: ${OPEN_LOOP_RATE} webhooks/s on schedule for ${OPEN_LOOP_MS / 1000} s (after the warm-up), ` +
         "round-robin over the one-per-client services, up to 64 connections; latency from each request's " +
         "scheduled time, so queueing counts.",

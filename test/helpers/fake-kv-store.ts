@@ -124,7 +124,8 @@ export class FakeKvStore implements KvStore {
         op.verb === "check-not-exists" && current !== undefined
           ? "key exists"
           : (op.verb === "check-index" && current?.modifyIndex !== op.index) ||
-              (op.verb === "cas" && (current?.modifyIndex ?? 0) !== op.index)
+              (op.verb === "cas" && (current?.modifyIndex ?? 0) !== op.index) ||
+              (op.verb === "delete-cas" && current?.modifyIndex !== op.index)
             ? "index is stale"
             : undefined;
       return reason === undefined ? [] : [{ op: i, reason: `${op.key}: ${reason}` }];
@@ -132,6 +133,12 @@ export class FakeKvStore implements KvStore {
     if (failed.length > 0) return { committed: false, failed };
     const entries = ops.flatMap((op) => {
       if (op.verb === "check-not-exists") return [];
+      if (op.verb === "get-tree") return this.snapshot(op.key).entries;
+      if (op.verb === "delete-cas") {
+        this.bump();
+        this.remove(op.key);
+        return [];
+      }
       if (op.verb !== "check-index")
         this.write(op.key, op.value, this.entries.get(op.key)?.session, undefined, op.flags ?? 0);
       const entry = this.entries.get(op.key);

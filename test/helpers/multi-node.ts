@@ -1,5 +1,6 @@
 import { inject } from "vitest";
 import { startMultiNodeCluster, type MultiNodeCluster } from "../../src/agents/multi-node-cluster.js";
+import { startHaproxy, type Haproxy } from "../bench/haproxy.js";
 import { waitFor } from "./cluster.js";
 
 /**
@@ -58,4 +59,20 @@ export async function waitForPassing(
     },
     { timeoutMs, intervalMs: 250 },
   );
+}
+
+/**
+ * HAProxy in front of `service` through the cluster's Consul DNS, retries off (a request sent to
+ * an instance that is going away fails instead of being retried elsewhere), once it sees `count`
+ * instances up.
+ */
+export async function haproxyFor(cluster: MultiNodeCluster, service: string, count = 3): Promise<Haproxy> {
+  const haproxy = await startHaproxy({
+    service,
+    consulDnsPort: cluster.consulDnsPort,
+    dir: cluster.dir,
+    retries: false,
+  });
+  await waitFor("HAProxy to see every instance", async () => (await haproxy.upServers()) === count);
+  return haproxy;
 }

@@ -74,6 +74,8 @@ async function runBatch(
     logger: ctx.logger.child({ job: target.jobId, group: target.group }),
     target,
     value,
+    // Only the forward phase knows its digest; a revert goes back to whatever the previous tag renders.
+    digest: record.status === "running" ? record.digest : undefined,
     renderTimeoutMs: service.rollout.renderTimeoutMs,
     superseded: hooks.superseded,
     halted: () => halted,

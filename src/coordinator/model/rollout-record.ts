@@ -92,6 +92,12 @@ export interface RolloutRecord {
   requestId?: string;
   /** Redeploy strategy only: what tagroll registered in Nomad, job by job (redeploy-progress.ts). */
   redeploy?: RedeployJobProgress[];
+  /**
+   * Services that pin digests (README, "Supply chain"): the digest key's value when the rollout
+   * started. The render step waits for it too, so a re-pushed tag (same tag, new digest) is not
+   * restarted before its template holds the new digest. Dropped when a newer value supersedes.
+   */
+  digest?: string;
 }
 
 export const FINAL_STATUSES: ReadonlySet<RolloutStatus> = new Set(["succeeded", "failed", "reverted"]);
@@ -142,5 +148,7 @@ export function supersedeRecord(record: RolloutRecord, latest: string): string {
   record.superseded.push(from);
   record.value = latest;
   record.status = "running";
+  // The digest read at the start belongs to the value superseded; the newer one's is not known here.
+  delete record.digest;
   return from;
 }

@@ -108,6 +108,8 @@ export class ServiceRunner {
       return;
     }
     const fresh = this.newRecord(action);
+    const digest = action.kind === "adopt" ? undefined : await this.pinnedDigest();
+    if (digest !== undefined) fresh.digest = digest;
     await this.o.records.save(fresh);
     if (action.kind === "restart" && this.request) await this.clearRequest();
     if (action.kind === "adopt") {
@@ -153,6 +155,16 @@ export class ServiceRunner {
     if (action.previousValue !== undefined) record.previousValue = action.previousValue;
     if (action.kind === "restart") record.requestId = action.requestId;
     return record;
+  }
+
+  /**
+   * The digest pinned beside the value (README, "Supply chain"), read as the rollout starts: the
+   * webhook writes tag, digest and restart request in one transaction, so this is the new one.
+   */
+  private async pinnedDigest(): Promise<string | undefined> {
+    const key = this.o.service.supplyChain?.digestKey;
+    if (key === undefined) return undefined;
+    return (await retrying(this.o, () => this.o.kv.get(key)))?.value;
   }
 
   private async clearRequest(): Promise<void> {

@@ -13,6 +13,8 @@ export interface AllocTurn extends StepContext {
   target: GroupTarget;
   /** The value the batch moves its allocations to. */
   value: string;
+  /** The digest its files must render too (RolloutRecord.digest); undefined when not pinned. */
+  digest?: string | undefined;
   renderTimeoutMs: number;
   /** A newer value is waiting: do not restart into this one any more. */
   superseded(): boolean;
@@ -41,8 +43,9 @@ export function newWalk(turn: AllocTurn, entry: AllocProgress): AllocWalk {
 /** The steps' effects on Nomad and Consul, each retried while the agent is unreachable. */
 export function agentEffects(turn: AllocTurn, ref: AllocRef): AllocEffects {
   const { target, value } = turn;
+  const expected = { value, digest: turn.digest };
   return {
-    waitRendered: () => waitRendered(turn, ref, target, value, turn.renderTimeoutMs, turn.superseded),
+    waitRendered: () => waitRendered(turn, ref, target, expected, turn.renderTimeoutMs, turn.superseded),
     servicesToDrain: () => servicesToDrain(turn, ref, target),
     drain: (services) => drainAlloc(turn, services, `tagroll: restarting for ${value}`, target.drainMs),
     undrain: (services) => undrainAlloc(turn, services),
@@ -50,6 +53,6 @@ export function agentEffects(turn: AllocTurn, ref: AllocRef): AllocEffects {
     restart: (tasks, marks) => issueRestart(turn, ref, tasks, marks),
     waitRunning: (marks, deadline) => waitRunning(turn, ref, marks, deadline),
     waitHealthy: (tasks, deadline) => healthGate(turn, ref, target, tasks, deadline),
-    confirmRendered: () => confirmRendered(turn, ref, target, value),
+    confirmRendered: () => confirmRendered(turn, ref, target, expected),
   };
 }

@@ -18,6 +18,11 @@ export interface GroupTarget {
   files: string[];
   /** Name the value is rendered under: the key's last segment, `IMAGE_TAG`. */
   valueName: string;
+  /**
+   * A service that pins digests: the files of the restarted tasks that render its digest key,
+   * and the name it is rendered under (`IMAGE_DIGEST`). See RolloutRecord.digest.
+   */
+  digest?: { name: string; files: string[] };
   health: HealthSource;
   params: RolloutParams;
   /** `restart { render_templates = true }`: a restart re-renders (blocking) before the task runs. */
@@ -78,7 +83,13 @@ function groupTarget(
   const tasks = target.tasks ?? rendering.map((task) => task.Name);
   const restarted = group.Tasks.filter((task) => tasks.length === 0 || tasks.includes(task.Name));
   const plan = drainPlan(group, restarted);
+  const digestKey = service.supplyChain?.digestKey;
+  const digest = digestKey && {
+    name: keyBasename(digestKey),
+    files: restarted.flatMap((task) => renderedFiles(task, digestKey)),
+  };
   return {
+    ...(digest ? { digest } : {}),
     jobId: job.ID,
     namespace: job.Namespace,
     scope: { ...scope, namespace: job.Namespace },

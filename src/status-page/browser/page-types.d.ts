@@ -14,6 +14,8 @@ interface AllocView {
   /** The value it runs, as far as the page knows. */
   running?: string;
   rendered?: string;
+  /** The digest its template renders, for a service that pins digests. */
+  renderedDigest?: string;
   /** Set by a drift event until the next snapshot. */
   drift?: boolean;
   /** Why its restart went out while still in rotation (AllocProgress.undrained). */
@@ -43,10 +45,18 @@ interface HistoryView {
   message?: string;
 }
 
+/** A service that pins digests (DigestStatus in src/operations/service-status.ts). */
+interface DigestView {
+  key: string;
+  desired?: string;
+  deployed?: string;
+}
+
 interface ServiceView {
   service: string;
   key: string;
   desired?: string;
+  digest?: DigestView;
   rollout?: RolloutView;
   allocations: AllocView[];
   history: HistoryView[];

@@ -42,6 +42,12 @@ function h(tag, attrs, ...children) {
 /** @param {unknown} v */
 const code = (v) =>
   v === undefined || v === null ? h("span", { class: "muted" }, "—") : h("code", {}, String(v));
+/**
+ * A digest shortened to `sha256:` + 12 hex digits, the full one in its title (README, "Supply chain").
+ * @param {string | undefined} d
+ */
+const digestCode = (d) =>
+  d === undefined ? code(undefined) : h("code", { title: d, "data-digest": d }, d.slice(0, 19) + "…");
 /** @param {string} state @param {string} [text] */
 const badge = (state, text) => h("span", { class: "badge st-" + state }, text || state);
 /** @param {number | undefined} ms */
@@ -98,6 +104,7 @@ function renderService(s) {
       { class: "facts" },
       h("div", {}, h("dt", {}, "desired"), h("dd", { "data-field": "desired" }, code(s.desired))),
       h("div", {}, h("dt", {}, "key"), h("dd", {}, code(s.key))),
+      digestFacts(s.digest),
     ),
   );
   el.append(renderWaiting(s), renderActions(s));
@@ -123,6 +130,28 @@ function renderPromotion(p) {
     { class: "error", "data-promotion-to": p.to, "data-promotion-value": p.value },
     `${p.value} not yet promoted to ${p.to} (${tries})${error}; retrying`,
   );
+}
+
+/**
+ * The desired and deployed digest of a service that pins digests; nothing otherwise.
+ * @param {DigestView | undefined} d
+ */
+function digestFacts(d) {
+  if (!d) return [];
+  return [
+    h(
+      "div",
+      {},
+      h("dt", {}, "desired digest"),
+      h("dd", { "data-field": "digest-desired" }, digestCode(d.desired)),
+    ),
+    h(
+      "div",
+      {},
+      h("dt", {}, "deployed digest"),
+      h("dd", { "data-field": "digest-deployed" }, digestCode(d.deployed)),
+    ),
+  ];
 }
 
 /**
@@ -157,6 +186,7 @@ function renderAlloc(a) {
     "data-step": a.step,
     "data-running": a.running,
     "data-rendered": a.rendered,
+    "data-rendered-digest": a.renderedDigest,
   });
   li.append(
     h(
@@ -173,6 +203,9 @@ function renderAlloc(a) {
       { class: "vals" },
       h("span", {}, h("span", { class: "muted" }, "runs "), code(a.running)),
       h("span", {}, h("span", { class: "muted" }, "renders "), code(a.rendered)),
+      a.renderedDigest
+        ? h("span", {}, h("span", { class: "muted" }, "@ "), digestCode(a.renderedDigest))
+        : "",
       a.drift ? badge("drift", "drift") : "",
       a.undrained ? badge("undrained", "undrained") : "",
     ),

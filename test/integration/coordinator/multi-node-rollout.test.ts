@@ -5,10 +5,11 @@ import { createLogger } from "../../../src/core/logger.js";
 import { Operations } from "../../../src/operations/index.js";
 import { AgentClient } from "../../bench/agent-client.js";
 import { startBenchTagroll, type BenchTagroll } from "../../bench/bench-tagroll.js";
-import { startHaproxy, type Haproxy } from "../../bench/haproxy.js";
+import type { Haproxy } from "../../bench/haproxy.js";
 import { startOpenLoopLoad } from "../../bench/open-loop-load.js";
 import { sleep, waitFor } from "../../helpers/cluster.js";
 import {
+  haproxyFor,
   passingInstances,
   runningAllocsOn,
   startTestCluster,
@@ -48,13 +49,7 @@ describe("rollout on a multi-node cluster", () => {
     await client.deployDemo(taskLevel, "v1", { count: 3, serviceAt: "task" });
     await waitForPassing(cluster.consulAddr, service, 3);
     await waitForPassing(cluster.consulAddr, taskLevel, 3);
-    haproxy = await startHaproxy({
-      service,
-      consulDnsPort: cluster.consulDnsPort,
-      dir: cluster.dir,
-      retries: false,
-    });
-    await waitFor("HAProxy to see every instance", async () => (await haproxy.upServers()) === 3);
+    haproxy = await haproxyFor(cluster, service);
     const policy = "    policy:\n      order: none\n";
     tagroll = await startBenchTagroll({
       consulAddr: cluster.consulAddr,

@@ -22,16 +22,7 @@ describe("tagroll dev", () => {
     async (nodes) => {
       lines.length = 0;
       // Port 0: tagroll dev holds a free port from its start, so no parallel test can take it.
-      const args = [
-        "--import",
-        "tsx",
-        "src/cli/main.ts",
-        "dev",
-        "--port",
-        "0",
-        "--nodes",
-        String(nodes),
-      ];
+      const args = ["--import", "tsx", "src/cli/main.ts", "dev", "--port", "0", "--nodes", String(nodes)];
       child = spawn(process.execPath, args, {
         stdio: ["ignore", "pipe", "pipe"],
       });
@@ -104,10 +95,14 @@ describe("tagroll dev", () => {
     const taken = createServer();
     await new Promise<void>((done) => taken.listen(port, "127.0.0.1", done));
     try {
-      const run = spawnSync(process.execPath, ["--import", "tsx", "src/cli/main.ts", "dev", "--port", String(port)], {
-        encoding: "utf8",
-        timeout: 60_000,
-      });
+      const run = spawnSync(
+        process.execPath,
+        ["--import", "tsx", "src/cli/main.ts", "dev", "--port", String(port)],
+        {
+          encoding: "utf8",
+          timeout: 60_000,
+        },
+      );
       expect(run.status).toBe(1);
       expect(run.stderr).toContain(`127.0.0.1:${port} is in use (EADDRINUSE)`);
       expect(run.stderr).toContain("--port 0");

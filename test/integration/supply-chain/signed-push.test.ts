@@ -2,10 +2,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { checkRegistries } from "../../../src/check/registry-check.js";
-import { systemClock } from "../../../src/core/clock.js";
-import { ConsulKvStore } from "../../../src/kv/consul-kv-store.js";
-import { capturingLogger, loadTestConfig, startTagroll, type TestTagroll } from "../../helpers/tagroll.js";
+import { loadTestConfig, startTagroll, type TestTagroll } from "../../helpers/tagroll.js";
 import { requestKey } from "../../../src/state/kv-layout.js";
 import {
   cleanService,
@@ -16,6 +13,7 @@ import {
   snapshotSharedKeys,
 } from "../ingress/kv-probe.js";
 import { startSigningRegistry, USER, type SigningRegistry } from "./signing-registry.js";
+import { postPush, registryFindings, type HookReply } from "./push-calls.js";
 
 /**
  * Webhooks for a service that pins digests and verifies cosign signatures, against a real
@@ -72,13 +70,8 @@ describe("signed pushes (docker-registry + skopeo + cosign)", () => {
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 
-  async function hook(tag: string): Promise<{ status: number; body: Record<string, unknown> }> {
-    const res = await fetch(await tagroll.mintUrl(SERVICE), {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({ image, tag }),
-    });
-    return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+  async function hook(tag: string): Promise<HookReply> {
+    return postPush(await tagroll.mintUrl(SERVICE), image, tag);
   }
 
   /** Asserts that neither key moved while `action` ran. */
@@ -183,17 +176,7 @@ describe("signed pushes (docker-registry + skopeo + cosign)", () => {
         env: { TEST_REGISTRY_PASSWORD: options.password ?? reg.password },
         files: { [KEY_FILE]: options.key ?? keyA.pem },
       });
-      const kv = new ConsulKvStore(config.consul);
-      try {
-        const findings = await checkRegistries(config, {
-          kv,
-          clock: systemClock,
-          log: capturingLogger().log,
-        });
-        return findings.map((f) => `${f.rule}: ${f.message}`);
-      } finally {
-        kv.close();
-      }
+      return registryFindings(config);
     };
     expect(await kvValue(TAG_KEY)).toBe("1.4.0");
     expect(await check({})).toEqual([]);

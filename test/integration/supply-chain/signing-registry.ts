@@ -7,6 +7,7 @@ import { inject } from "vitest";
 import { freePort } from "../../../src/agents/free-port.js";
 import { writeOciLayout } from "../ingress/oci-layout.js";
 import { skopeo, startRegistry, type Registry } from "../ingress/registry-process.js";
+import { TOKEN_ISSUER, TOKEN_SERVICE } from "./token-issuer.js";
 
 /**
  * A real docker-registry that asks for Basic auth (htpasswd, bcrypt), images pushed to it by
@@ -36,17 +37,39 @@ export interface SigningRegistry {
   restart(): Promise<void>;
 }
 
-export async function startSigningRegistry(dir: string): Promise<SigningRegistry> {
+/** A fresh password for USER. */
+export function newRegistryPassword(): string {
+  return `pw-${Math.random().toString(36).slice(2)}-${Date.now()}`;
+}
+
+/**
+ * Basic auth by default; with `token`, the registry sends clients to that token service instead
+ * (distribution "auth.token"; token-issuer.ts), which must accept USER with `password`.
+ */
+export async function startSigningRegistry(
+  dir: string,
+  options: { password?: string; token?: { realm: string; certFile: string } } = {},
+): Promise<SigningRegistry> {
   const port = await freePort();
-  const password = `pw-${Math.random().toString(36).slice(2)}-${Date.now()}`;
+  const password = options.password ?? newRegistryPassword();
   const htpasswd = join(dir, "htpasswd");
   await writeFile(htpasswd, `${USER}:${bcrypt.hashSync(password, 8)}\n`);
+  const auth = options.token
+    ? {
+        token: {
+          realm: options.token.realm,
+          service: TOKEN_SERVICE,
+          issuer: TOKEN_ISSUER,
+          rootCertBundle: options.token.certFile,
+        },
+      }
+    : { htpasswd };
   const dockerConfig = join(dir, "docker");
   await mkdir(dockerConfig, { recursive: true });
   const host = `127.0.0.1:${port}`;
-  const auth = Buffer.from(`${USER}:${password}`).toString("base64");
-  await writeFile(join(dockerConfig, "config.json"), JSON.stringify({ auths: { [host]: { auth } } }));
-  const start = () => startRegistry({ dir: join(dir, "registry"), port, htpasswd });
+  const basic = Buffer.from(`${USER}:${password}`).toString("base64");
+  await writeFile(join(dockerConfig, "config.json"), JSON.stringify({ auths: { [host]: { auth: basic } } }));
+  const start = () => startRegistry({ dir: join(dir, "registry"), port, ...auth });
   let registry = await start();
   let pushes = 0;
   const creds = `${USER}:${password}`;
@@ -107,7 +130,8 @@ export async function startSigningRegistry(dir: string): Promise<SigningRegistry
     async copy(image, from, to) {
       // The manifest bytes as they are (a PUT of the same bytes under another tag); blobs are shared.
       const base = `http://${host}/v2/${image.slice(host.length + 1)}/manifests`;
-      const headers = { authorization: `Basic ${auth}` };
+      // Basic auth only: with token auth this would first need a token (not used by those tests).
+      const headers = { authorization: `Basic ${basic}` };
       const got = await fetch(`${base}/${from}`, {
         headers: { ...headers, accept: "application/vnd.oci.image.manifest.v1+json" },
       });

@@ -113,6 +113,34 @@ export const statusAll: StatusReport = {
 
 export const statusOne: StatusReport = { services: [statusAll.services[0]!] };
 
+/** A service that pins digests, its tag v1 re-pushed: one allocation still renders the old digest. */
+export const OLD_DIGEST = `sha256:9f8e7d6c5b4a${"1".repeat(52)}`;
+export const NEW_DIGEST = `sha256:1a2b3c4d5e6f${"7".repeat(52)}`;
+export const statusPinned: StatusReport = {
+  services: [
+    {
+      service: "web",
+      key: "configs/web/IMAGE_TAG",
+      desired: "v1",
+      digest: { key: "configs/web/IMAGE_DIGEST", desired: NEW_DIGEST },
+      rollout: {
+        ...record({
+          service: "web",
+          status: "running",
+          value: "v1",
+          allocs: [progress("healthy"), progress("pending")],
+        }),
+        kind: "restart",
+        digest: NEW_DIGEST,
+      },
+      allocations: [
+        { ...alloc(1, "v1", "healthy"), renderedDigest: NEW_DIGEST },
+        { ...alloc(2, "v1", "pending"), renderedDigest: OLD_DIGEST },
+      ],
+    },
+  ],
+};
+
 export const historyReport: HistoryReport = {
   service: "web",
   entries: [

@@ -3,6 +3,7 @@ import { formatCheck } from "../../../src/cli/format-check.js";
 import { formatHistory } from "../../../src/cli/format-history.js";
 import { formatStatus } from "../../../src/cli/format-status.js";
 import { checkReport, historyReport, statusAll, statusOne } from "./cli-fixtures.js";
+import { NEW_DIGEST, OLD_DIGEST, statusPinned } from "./cli-fixtures.js";
 
 /**
  * Human output pinned by golden files (test/fixtures/cli/*.txt): a change to a table shows up
@@ -21,6 +22,22 @@ describe("golden human output", () => {
     await expect(formatStatus(statusOne, { allocations: true })).toMatchFileSnapshot(
       golden("status-service.txt"),
     );
+  });
+
+  it('status of a service that pins digests shows the digests, short (README, "Supply chain")', async () => {
+    await expect(formatStatus(statusPinned, { allocations: true })).toMatchFileSnapshot(
+      golden("status-pinned.txt"),
+    );
+  });
+
+  it("counts an allocation on the desired tag but the old digest as not on the desired value", () => {
+    const text = formatStatus(statusPinned, { allocations: true });
+    expect(text).toContain(`1/2 on v1@${NEW_DIGEST.slice(0, 19)}`);
+    expect(text).toMatch(new RegExp(`web\\.app\\[2\\].*v1@${OLD_DIGEST.slice(0, 19)}`));
+    const gone = structuredClone(statusPinned);
+    delete gone.services[0]!.digest;
+    delete gone.services[0]!.rollout!.digest;
+    expect(formatStatus(gone, { allocations: true })).not.toContain("sha256:");
   });
 
   it("history, newest first", async () => {

@@ -137,4 +137,18 @@ describe("resolveTargets", () => {
     });
     expect(listed?.params).toEqual({ maxParallel: 1, minHealthyTimeMs: 2_000, healthyDeadlineMs: 60_000 });
   });
+
+  it("a service that pins digests also knows the files rendering its digest key", async () => {
+    const nomad = new FakeNomad(new VirtualClock(), () => "v1");
+    nomad.addJob({ id: "web", service: "web", count: 1, meta: { tagroll_service: "web" } });
+    const plain = await resolveTargets(serviceConfig("web"), nomad, {}, silentLogger);
+    expect(plain[0]?.digest).toBeUndefined();
+    const pinned = {
+      ...serviceConfig("web"),
+      supplyChain: { digestKey: "configs/web/IMAGE_DIGEST", publicKeys: [] },
+    };
+    const [target] = await resolveTargets(pinned, nomad, {}, silentLogger);
+    // The fake job's template ranges over the key's folder, so the same file renders the digest.
+    expect(target?.digest).toEqual({ name: "IMAGE_DIGEST", files: ["app/local/env"] });
+  });
 });

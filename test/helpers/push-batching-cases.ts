@@ -1,0 +1,160 @@
+import { expect, it } from "vitest";
+import type { Clock } from "../../src/core/clock.js";
+import { AuthError, ConflictError } from "../../src/core/errors.js";
+import { createLogger } from "../../src/core/logger.js";
+import { IngestState } from "../../src/ingress/ingest-state.js";
+import { PushWriter, type PushWrite, type PushWriteRequest } from "../../src/ingress/push-write.js";
+import type { KvStore } from "../../src/kv/kv-store.js";
+import { evaluateTag } from "../../src/policy/index.js";
+import { DeliveryStore } from "../../src/state/delivery-store.js";
+import { HistoryStore } from "../../src/state/history-store.js";
+import { tokenKey } from "../../src/state/kv-layout.js";
+
+/**
+ * Webhooks that arrive together share one transaction (src/ingress/batching/assemble.ts): each
+ * keeps its own decision, revocation and dedupe check, and a rollback retries only the webhooks
+ * whose own ops failed. Run against FakeKvStore (test/unit/ingress/push-batching.test.ts) and
+ * against the real Consul agent (test/integration/ingress/push-batching.test.ts).
+ */
+export interface BatchingWorld {
+  kv: KvStore;
+  clock: Clock;
+  /** A folder of its own for this run's keys (`<root>/configs/...`, `<root>/tagroll/...`). */
+  root: string;
+  /** A token id nobody else uses (revocations live at the fixed tagroll/revoked/<jti>). */
+  jti: () => string;
+}
+
+export function pushBatchingCases(world: () => BatchingWorld): void {
+  function setup(maxAttempts?: number) {
+    const { kv: store, clock, root, jti } = world();
+    const gets: string[] = [];
+    // Records reads, so a test can tell which webhooks were read afresh.
+    const kv = new Proxy(store, {
+      get: (target, name, receiver) =>
+        name === "get"
+          ? (key: string) => (gets.push(key), target.get(key))
+          : (Reflect.get(target, name, receiver) as unknown),
+    });
+    const log = createLogger({ level: "silent" });
+    // Not started: values come from reads and from this writer's own transactions.
+    const state = new IngestState({ kv, services: [], clock, logger: log });
+    const history = new HistoryStore(kv, { clock, root: `${root}/tagroll` });
+    const batches: Array<{ webhooks: number; committed: boolean }> = [];
+    const writer = new PushWriter({
+      kv,
+      state,
+      history,
+      deliveries: new DeliveryStore(kv, { clock, root: `${root}/tagroll` }),
+      clock,
+      log,
+      ...(maxAttempts !== undefined && { maxAttempts }),
+      onBatch: (b) => batches.push({ webhooks: b.webhooks, committed: b.committed }),
+    });
+    const good = jti();
+    const push = (service: string, tag: string, extra: Partial<PushWriteRequest> = {}) =>
+      writer.write({
+        service,
+        key: key(service),
+        jti: good,
+        decide: (current) => {
+          if (current === tag) return { skip: "already the desired value" };
+          const verdict = evaluateTag(
+            { order: "numeric", allowDowngrade: false, allowLatest: false },
+            tag,
+            current,
+          );
+          return verdict.accept ? { write: tag } : { skip: verdict.reason };
+        },
+        entry: (value, previous) => ({
+          kind: "push",
+          tag: value,
+          source: "generic",
+          ...(previous && { previous }),
+        }),
+        ...extra,
+      });
+    const key = (service: string) => `${root}/configs/${service}/IMAGE_TAG`;
+    const value = async (service: string) => (await store.get(key(service)))?.value;
+    return { kv: store, history, batches, push, gets, key, value, jti };
+  }
+
+  it("conflicting webhooks for one key in one batch end on the newest, each write chained on the last", async () => {
+    const { history, batches, push, value } = setup();
+    await push("a", "1");
+    const tags = ["5", "3", "9", "7", "12", "2"];
+    const results = await Promise.all(tags.map((tag) => push("a", tag)));
+
+    expect(batches.slice(1)).toEqual([{ webhooks: 6, committed: true }]);
+    expect(await value("a")).toBe("12");
+    // In arrival order, each decided on what the one before it left: 5 > 1, 3 < 5, 9 > 5, 7 < 9, 12 > 9, 2 < 12.
+    expect(results.map((r) => r.outcome)).toEqual([
+      "written",
+      "skipped",
+      "written",
+      "skipped",
+      "written",
+      "skipped",
+    ]);
+    const entries = await history.list("a");
+    expect(entries.map((e) => `${e.previous ?? "-"}→${e.tag}`).sort()).toEqual(["-→1", "1→5", "5→9", "9→12"]);
+  });
+
+  it("a rolled-back transaction re-reads and redecides only the webhook whose key moved", async () => {
+    const { kv, batches, push, gets, key } = setup();
+    await Promise.all([push("a", "1"), push("b", "1")]);
+    // Another writer moves A behind this writer's back: its known index is now stale.
+    await kv.set(key("a"), "50");
+    const from = gets.length;
+    const [a, b] = await Promise.all([push("a", "60"), push("b", "2")]);
+
+    expect(batches.slice(-3)).toEqual([
+      { webhooks: 2, committed: false },
+      { webhooks: 1, committed: true },
+      { webhooks: 1, committed: true },
+    ]);
+    expect(gets.slice(from)).toEqual([key("a")]);
+    expect(a).toEqual({ outcome: "written", previous: "50", value: "60" });
+    expect(b).toEqual({ outcome: "written", previous: "1", value: "2" });
+  });
+
+  it("a webhook that was not at fault loses no round: with one attempt allowed it still commits", async () => {
+    const { kv, push, key, value } = setup(1);
+    await Promise.all([push("a", "1"), push("b", "1")]);
+    await kv.set(key("a"), "50");
+    const [a, b] = await Promise.allSettled([push("a", "60"), push("b", "2")]);
+    expect(a.status === "rejected" && a.reason).toBeInstanceOf(ConflictError);
+    expect(b).toEqual({ status: "fulfilled", value: { outcome: "written", previous: "1", value: "2" } });
+    expect(await value("a")).toBe("50");
+  });
+
+  it("a revoked token in a batch is refused and its decision leaves no trace in the others'", async () => {
+    const { kv, history, push, value, jti } = setup();
+    await push("a", "1");
+    const revoked = jti();
+    await kv.set(tokenKey("revoked", revoked), "{}");
+    try {
+      // The revoked push comes first in the chain: the good one decides against its 9 and
+      // skips, then, after the rollback, decides again against 1 and writes.
+      const [bad, good] = await Promise.allSettled([push("a", "9", { jti: revoked }), push("a", "4")]);
+      expect(bad.status === "rejected" && bad.reason).toBeInstanceOf(AuthError);
+      expect(good).toEqual({ status: "fulfilled", value: { outcome: "written", previous: "1", value: "4" } });
+      expect(await value("a")).toBe("4");
+      expect((await history.list("a")).map((e) => e.tag).sort()).toEqual(["1", "4"]);
+    } finally {
+      await kv.delete(tokenKey("revoked", revoked));
+    }
+  });
+
+  it("the same delivery twice in one burst is written once; the second is answered as seen", async () => {
+    const { push, value } = setup();
+    const delivery = { source: "distribution", id: "event-1" };
+    const results: PushWrite[] = await Promise.all([
+      push("a", "3", { delivery }),
+      push("a", "3", { delivery }),
+    ]);
+    // Both wait for a first read of the key; either may finish it first.
+    expect(results.map((r) => r.outcome).sort()).toEqual(["seen", "written"]);
+    expect(await value("a")).toBe("3");
+  });
+}

@@ -1,0 +1,45 @@
+import { describe, expect, it } from "vitest";
+import type { RolloutRecord } from "../../../src/coordinator/index.js";
+import { digestStatus } from "../../../src/operations/service-status.js";
+import { serviceConfig } from "../coordinator/fakes/harness.js";
+
+const DIGEST = `sha256:${"c".repeat(64)}`;
+const pinned = {
+  ...serviceConfig("web"),
+  supplyChain: { digestKey: "configs/web/IMAGE_DIGEST", publicKeys: [] },
+};
+const rollout = (status: RolloutRecord["status"]): RolloutRecord => ({
+  version: 1,
+  id: "r1",
+  service: "web",
+  key: "configs/web/IMAGE_TAG",
+  kind: "restart",
+  value: "v1",
+  status,
+  superseded: [],
+  allocs: [],
+  startedAt: 0,
+  updatedAt: 0,
+  digest: DIGEST,
+});
+
+describe('digest part of a service\'s status (README, "Supply chain")', () => {
+  it("is absent for a service that does not pin digests", () => {
+    expect(digestStatus(serviceConfig("web"), DIGEST, rollout("succeeded"))).toBeUndefined();
+  });
+
+  it("deployed is the digest of a succeeded rollout only", () => {
+    expect(digestStatus(pinned, DIGEST, rollout("succeeded"))).toEqual({
+      key: "configs/web/IMAGE_DIGEST",
+      desired: DIGEST,
+      deployed: DIGEST,
+    });
+    for (const status of ["running", "failed", "reverted", "reverting"] as const) {
+      expect(digestStatus(pinned, DIGEST, rollout(status))).toEqual({
+        key: "configs/web/IMAGE_DIGEST",
+        desired: DIGEST,
+      });
+    }
+    expect(digestStatus(pinned, undefined, undefined)).toEqual({ key: "configs/web/IMAGE_DIGEST" });
+  });
+});
