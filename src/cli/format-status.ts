@@ -27,6 +27,10 @@ export function formatStatus(report: StatusReport, options: { allocations: boole
   );
   const waiting = report.services.flatMap((s) => (s.waiting ? [waitingLine(s.service, s.waiting)] : []));
   if (waiting.length > 0) sections.push(waiting.join("\n"));
+  const promotions = report.services.flatMap((s) =>
+    s.promotion ? [promotionLine(s.service, s.promotion)] : [],
+  );
+  if (promotions.length > 0) sections.push(promotions.join("\n"));
   if (options.allocations) sections.push(...report.services.map(allocationSection));
   else {
     const errors = report.services
@@ -48,6 +52,13 @@ function waitingLine(service: string, waiting: NonNullable<ServiceStatus["waitin
   const count = `${waiting.approvals.length}/${waiting.required}${by ? `: ${by}` : ""}`;
   const expires = waiting.expiresAt ? `, expires ${utc(waiting.expiresAt)}` : "";
   return `${service}: ${waiting.value}${from} waits for approval (${count})${expires} — tagroll approve ${service}`;
+}
+
+/** `web-staging: v2 not yet promoted to web-prod (3 attempts): <error>; retrying` (README, "Promotion to another cluster"). */
+function promotionLine(service: string, p: NonNullable<ServiceStatus["promotion"]>): string {
+  const tries = `${p.attempts} attempt${p.attempts === 1 ? "" : "s"}`;
+  const error = p.lastError ? `: ${p.lastError}` : "";
+  return `${service}: ${p.value} not yet promoted to ${p.to} (${tries})${error}; retrying`;
 }
 
 function leaderLine(leader: StatusReport["leader"]): string {

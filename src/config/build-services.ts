@@ -64,7 +64,7 @@ function buildService(
       ...(rollout.healthyDeadline !== undefined && { healthyDeadlineMs: rollout.healthyDeadline }),
     },
     ...(raw.strategy !== undefined && { strategy: toStrategy(raw.strategy) }),
-    ...gateSettings(raw),
+    ...gateSettings(raw, at, ctx),
     ...(supplyChain !== undefined && { supplyChain }),
   };
 }
@@ -81,8 +81,13 @@ function toStrategy(raw: NonNullable<ServiceFileConfig["strategy"]>): RolloutStr
 }
 
 /** Approvals, windows and promotion, copied as given (src/gates/). */
-function gateSettings(raw: ServiceFileConfig): Pick<ServiceConfig, "approvals" | "windows" | "promote"> {
-  const { approvals, windows, promote } = raw;
+function gateSettings(
+  raw: ServiceFileConfig,
+  at: string,
+  ctx: ResolveContext,
+): Pick<ServiceConfig, "approvals" | "windows" | "promote" | "acceptsPromotions"> {
+  const { approvals, windows } = raw;
+  const promote = raw.promote && buildPromote(raw.promote, `${at}.promote`, ctx);
   return {
     ...(approvals !== undefined && {
       approvals: {
@@ -92,6 +97,43 @@ function gateSettings(raw: ServiceFileConfig): Pick<ServiceConfig, "approvals" |
     }),
     ...(windows !== undefined && { windows }),
     ...(promote !== undefined && { promote }),
+    ...(raw.acceptsPromotions !== undefined && { acceptsPromotions: raw.acceptsPromotions }),
+  };
+}
+
+/**
+ * `promote`, and for a target on another Consul/Nomad pair (`promote.consul`) that Consul with
+ * its token read from `tokenFile` (README, "Promotion to another cluster").
+ */
+function buildPromote(
+  raw: NonNullable<ServiceFileConfig["promote"]>,
+  at: string,
+  ctx: ResolveContext,
+): NonNullable<ServiceConfig["promote"]> {
+  const { to, when, approvals, consul, key } = raw;
+  if (consul === undefined) {
+    if (key !== undefined)
+      ctx.problem(`${at}.key`, "only applies with promote.consul (a target on another pair)");
+    return { to, when, approvals };
+  }
+  const token =
+    consul.tokenFile === undefined
+      ? undefined
+      : ctx.readNamedFile(`${at}.consul.tokenFile`, consul.tokenFile)?.trim();
+  if (token === "")
+    ctx.problem(`${at}.consul.tokenFile`, "the file is empty; put the Consul ACL token in it");
+  return {
+    to,
+    when,
+    approvals,
+    remote: {
+      consul: {
+        address: consul.address,
+        ...(token && { token }),
+        ...(consul.datacenter !== undefined && { datacenter: consul.datacenter }),
+      },
+      key: key ?? `configs/${to}/IMAGE_TAG`,
+    },
   };
 }
 
@@ -100,7 +142,8 @@ function checkPromotions(services: ServiceConfig[], ctx: ResolveContext): void {
   const byName = new Map(services.map((s) => [s.name, s]));
   services.forEach((service, index) => {
     const to = service.promote?.to;
-    if (to === undefined) return;
+    // A target on another pair is that pair's tagroll's to check.
+    if (to === undefined || service.promote?.remote) return;
     const at = `services[${index}].promote.to`;
     if (!byName.has(to)) return ctx.problem(at, `"${to}" is not a configured service`);
     const seen = new Set([service.name]);

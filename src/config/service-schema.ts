@@ -6,6 +6,7 @@ import {
   durationMs,
   integer,
   filePath,
+  httpUrl,
   imageRepository,
   nonEmpty,
   regexSource,
@@ -96,6 +97,17 @@ export const promoteSchema = z.strictObject({
   to: serviceName,
   when: z.literal("succeeded").default("succeeded"),
   approvals: integer().min(0).max(20).default(0),
+  // Promotion to a service on another Consul/Nomad pair (README, "Promotion to another cluster"):
+  // that pair's Consul, and the target's key there (default configs/<to>/IMAGE_TAG).
+  consul: z
+    .strictObject({
+      address: httpUrl,
+      /** A file holding the ACL token for that Consul (never inline, never logged). */
+      tokenFile: filePath.optional(),
+      datacenter: nonEmpty.optional(),
+    })
+    .optional(),
+  key: serviceKey.optional(),
 });
 
 // --- end of approvals, deploy windows and promotion ---
@@ -117,6 +129,8 @@ export const serviceSchema = z.strictObject({
   approvals: approvalsSchema.optional(),
   windows: z.array(deployWindow).min(1).optional(),
   promote: promoteSchema.optional(),
+  /** Another tagroll promotes to this service (README, "Promotion to another cluster"): always gated. */
+  acceptsPromotions: z.boolean().optional(),
   /** Notification targets for this service only (README, "Notifications"). */
   notifications: z.array(notificationTargetSchema).optional(),
   // issue 12: digest, verify, poll, prune

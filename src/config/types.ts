@@ -146,7 +146,9 @@ export interface ServiceConfig {
   /** New values start only inside one of these windows; outside they wait as `scheduled`. */
   windows?: DeployWindow[];
   /** After a succeeded rollout, propose the value to service `to`, needing at least `approvals` there. */
-  promote?: { to: string; when: "succeeded"; approvals: number };
+  promote?: { to: string; when: "succeeded"; approvals: number; remote?: RemotePromotionTarget };
+  /** Another tagroll promotes to this service: it gets a gate even without approvals or windows. */
+  acceptsPromotions?: boolean;
   // --- issue 12: digest pinning, signatures, polling, pruning (src/config/supply-chain.ts) ---
   supplyChain?: SupplyChainConfig;
 }
@@ -196,3 +198,13 @@ export interface SupplyChainConfig {
   prune?: { keep: number; keepTags: string[] };
 }
 // --- end issue 12 ---
+
+// --- Promotion to another Consul/Nomad pair (README, "Promotion to another cluster") ---
+
+/** Where the `promote.to` service lives when another tagroll serves it. */
+export interface RemotePromotionTarget {
+  /** That pair's Consul (address, token read from `tokenFile`, datacenter). */
+  consul: ConsulConfig;
+  /** The target's desired-value key in that Consul. */
+  key: string;
+}

@@ -1,7 +1,7 @@
 import { setMaxListeners } from "node:events";
 import { hostname } from "node:os";
 import cron from "node-cron";
-import type { ServiceConfig, TagrollConfig } from "../config/types.js";
+import type { ConsulConfig, ServiceConfig, TagrollConfig } from "../config/types.js";
 import { systemClock, type Clock } from "../core/clock.js";
 import type { Logger } from "../core/logger.js";
 import type { KvStore, ServiceHealth } from "../kv/kv-store.js";
@@ -46,6 +46,8 @@ export interface CoordinatorOptions {
   watchWaitMs?: number;
   /** Session lock-delay (default "1s"). */
   lockDelay?: string;
+  /** Opens another pair's Consul, for promotions to it (README, "Promotion to another cluster"). */
+  openRemoteKv?: (consul: ConsulConfig) => KvStore & { close(): void };
 }
 
 /** What this instance runs while it leads. */
@@ -164,6 +166,9 @@ export class Coordinator {
       observers,
       loadRecord: (service) => records.load(service),
       admit: (service, value, index, initial) => runners.get(service)?.observe(value, index, initial),
+      ...(this.o.openRemoteKv && {
+        remote: { open: this.o.openRemoteKv, cluster: clusterName(config.consul) },
+      }),
     });
     const engine = new RolloutEngine({
       nomad,
@@ -240,4 +245,9 @@ export class Coordinator {
       }
     }
   }
+}
+
+/** How the target of a promotion names this cluster: its Consul datacenter, else its Consul's host. */
+function clusterName(consul: ConsulConfig): string {
+  return consul.datacenter ?? new URL(consul.address).host;
 }

@@ -50,6 +50,22 @@ export interface GateRecord {
    * none yet, promote the next succeeded one. Absent: not initialised (see promotion.ts).
    */
   promotedRollout?: string | null;
+  /**
+   * A promotion to a service on another Consul/Nomad pair not delivered yet (README, "Promotion
+   * to another cluster"): the leader's RemotePromoter retries it with backoff until that pair's
+   * Consul takes it; kept here so a new leader goes on with it.
+   */
+  remotePromotion?: PendingPromotion;
+}
+
+export interface PendingPromotion {
+  to: string;
+  value: string;
+  rolloutId: string;
+  since: number;
+  attempts: number;
+  lastError?: string;
+  lastAttemptAt?: number;
 }
 
 /** `waiting` as status, the API and the status page show it: times as ISO-8601. */
@@ -92,5 +108,18 @@ export function waitingView(waiting: WaitingValue | undefined): WaitingView | nu
     ...(waiting.expiresAt !== undefined && { expiresAt: iso(waiting.expiresAt) }),
     ...(waiting.opensAt !== undefined && { opensAt: iso(waiting.opensAt) }),
     ...(waiting.from !== undefined && { from: waiting.from }),
+  };
+}
+
+/** A pending promotion to another pair as status shows it (src/operations/service-status.ts). */
+export function promotionView(p: PendingPromotion) {
+  const iso = (ms: number) => new Date(ms).toISOString();
+  return {
+    to: p.to,
+    value: p.value,
+    since: iso(p.since),
+    attempts: p.attempts,
+    ...(p.lastError !== undefined && { lastError: p.lastError }),
+    ...(p.lastAttemptAt !== undefined && { lastAttemptAt: iso(p.lastAttemptAt) }),
   };
 }

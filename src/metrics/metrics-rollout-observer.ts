@@ -66,7 +66,7 @@ export function metricsRolloutObserver(m: TagrollMetrics): RolloutObserver {
       const service = safeLabel(event.service);
       m.gateChanges.inc({ service, change: safeLabel(event.change) });
       // A promotion is about the target; what waits here did not change.
-      if (event.change === "promoted") return;
+      if (event.change === "promoted" || event.change === "promotion-failed") return;
       for (const kind of ["pending-approval", "scheduled"] as const) {
         m.waitingValues.set({ service, kind }, event.waiting?.kind === kind ? 1 : 0);
       }

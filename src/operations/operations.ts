@@ -16,7 +16,7 @@ import { loadRecord } from "../coordinator/index.js";
 import { allocationStatus, digestStatus, type ServiceStatus } from "./service-status.js";
 import { nomadDefaults } from "../coordinator/index.js";
 import { GateStore } from "../gates/gate-store.js";
-import { waitingView } from "../gates/gate-record.js";
+import { promotionView, waitingView } from "../gates/gate-record.js";
 
 export interface OperationsOptions {
   config: TagrollConfig;
@@ -140,6 +140,7 @@ export class Operations {
         waiting: waitingView(gate.waiting),
         allocations: live.allocations,
       };
+      if (gate.remotePromotion) status.promotion = promotionView(gate.remotePromotion);
       if (desired) status.desired = desired.value;
       if (rollout) status.rollout = rollout;
       const digest = digestStatus(service, pinned?.value, rollout);

@@ -26,6 +26,16 @@ export interface AllocationStatus {
   restartedFor?: string;
 }
 
+/** A pending promotion to another pair as status shows it: times as ISO-8601. */
+export interface PromotionView {
+  to: string;
+  value: string;
+  since: string;
+  attempts: number;
+  lastError?: string;
+  lastAttemptAt?: string;
+}
+
 export interface DigestStatus {
   key: string;
   desired?: string;
@@ -50,6 +60,11 @@ export interface ServiceStatus {
    * (README, "Approvals, deploy windows and promotion"). `status` always sets it (null: nothing).
    */
   waiting?: WaitingView | null;
+  /**
+   * A promotion to a service on another Consul/Nomad pair not delivered yet, with the last
+   * attempt's error (README, "Promotion to another cluster"). Absent: nothing pending.
+   */
+  promotion?: PromotionView;
   allocations: AllocationStatus[];
   /** Set when Nomad could not be asked; `allocations` is then empty. */
   error?: string;

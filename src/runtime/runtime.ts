@@ -121,6 +121,8 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
         clock,
         deliveries,
         observers,
+        // Promotion to another Consul/Nomad pair (README, "Promotion to another cluster").
+        openRemoteKv: (consul) => new ConsulKvStore(consul, consulLog),
       })
     : undefined;
   const parts: RuntimeParts = {

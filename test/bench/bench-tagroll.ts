@@ -10,6 +10,7 @@ import { startRuntime, type Runtime, type RuntimeOptions } from "../../src/runti
 import { TimedRestarts, type RestartCall } from "./timed-restarts.js";
 import { waitFor } from "../helpers/cluster.js";
 import { rolloutKey } from "../../src/state/kv-layout.js";
+import { createAdminToken, type Scope } from "../../src/tokens/index.js";
 
 const CONFIG_PATH = "/bench/tagroll.yaml";
 
@@ -26,6 +27,8 @@ export interface BenchTagrollOptions {
   clock?: Clock;
   /** More environment (secrets such as TAGROLL_NOTIFY_* variables). */
   env?: Record<string, string>;
+  /** More files the configuration reads (token files), by absolute path. */
+  files?: Record<string, string>;
 }
 
 /** A coordinator event and the wall-clock time the benchmark saw it. */
@@ -56,7 +59,7 @@ export interface BenchTagroll {
 
 /** The configuration `tagroll serve` would build from this YAML and the standard variables. */
 export function benchConfig(
-  o: Pick<BenchTagrollOptions, "consulAddr" | "nomadAddr" | "yaml" | "coordinator" | "env">,
+  o: Pick<BenchTagrollOptions, "consulAddr" | "nomadAddr" | "yaml" | "coordinator" | "env" | "files">,
 ) {
   const config = loadConfig({
     flags: { config: CONFIG_PATH, host: "127.0.0.1", coordinator: o.coordinator },
@@ -67,7 +70,7 @@ export function benchConfig(
       ...o.env,
     },
     cwd: "/bench",
-    readFile: (path) => (path === CONFIG_PATH ? o.yaml : undefined),
+    readFile: (path) => (path === CONFIG_PATH ? o.yaml : o.files?.[path]),
   });
   // An ephemeral port: the schema wants 1-65535, and a fixed one could collide on a shared machine.
   return { ...config, server: { ...config.server, port: 0 } } satisfies TagrollConfig;
@@ -143,4 +146,15 @@ export function startTagrollFor(
     coordinator: true,
     logFile: join(cluster.artifacts, `tagroll-${name}.log`),
   });
+}
+
+/** An API token for `t` (signed with its keys), valid for a day on `clock` (default the system's). */
+export async function mintToken(
+  t: Pick<BenchTagroll, "config">,
+  scopes: Scope[],
+  subject: string,
+  clock?: Clock,
+): Promise<string> {
+  const claims = { subject, scopes, expiresIn: 86_400 };
+  return (await createAdminToken(t.config.keys, t.config.activeKeyId, claims, clock)).token;
 }

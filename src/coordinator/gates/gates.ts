@@ -1,4 +1,4 @@
-import type { ServiceConfig } from "../../config/types.js";
+import type { ConsulConfig, ServiceConfig } from "../../config/types.js";
 import type { Clock } from "../../core/clock.js";
 import type { Logger } from "../../core/logger.js";
 import type { KvStore } from "../../kv/kv-store.js";
@@ -9,6 +9,7 @@ import type { HistoryStore } from "../../state/history-store.js";
 import type { RevertWrite } from "../engine/index.js";
 import { notify, type RolloutObserver, type RolloutRecord } from "../model/index.js";
 import { revertValue } from "../revert-value.js";
+import { RemotePromoter } from "./remote-promoter.js";
 import { ServiceGate } from "./service-gate.js";
 
 export interface GatesOptions {
@@ -22,6 +23,11 @@ export interface GatesOptions {
   loadRecord: (service: string) => Promise<RolloutRecord | undefined>;
   /** `ServiceRunner.observe` of the named service. */
   admit: (service: string, value: string, modifyIndex: number, initial: boolean) => void;
+  /**
+   * Promotion to another Consul/Nomad pair (README, "Promotion to another cluster"): opens that
+   * pair's Consul, and names this one in the target's history (`<service>@<cluster>`).
+   */
+  remote?: { open: (consul: ConsulConfig) => KvStore & { close(): void }; cluster: string };
 }
 
 /**
@@ -37,25 +43,33 @@ export function needsGate(
     service.approvals !== undefined ||
     service.windows !== undefined ||
     service.promote !== undefined ||
+    service.acceptsPromotions === true ||
     approvedTargets.has(service.name)
   );
 }
 
 /** Services promoted to with approvals asked for: computed once, not once per service (10,000²). */
 function promotedWithApprovals(services: readonly ServiceConfig[]): Set<string> {
-  return new Set(services.flatMap((s) => (s.promote && s.promote.approvals > 0 ? [s.promote.to] : [])));
+  // A promotion to another cluster is gated there (acceptsPromotions), not by a local namesake.
+  return new Set(
+    services.flatMap((s) =>
+      s.promote && !s.promote.remote && s.promote.approvals > 0 ? [s.promote.to] : [],
+    ),
+  );
 }
 
 /** The leader's gates for one term, one per service that needs one (see ServiceGate). */
 export class Gates {
   private readonly gates = new Map<string, ServiceGate>();
   private readonly store: GateStore;
+  private readonly promoters = new Map<string, { promoter: RemotePromoter; close(): void }>();
 
   constructor(private readonly o: GatesOptions) {
     this.store = new GateStore(o.kv, o.clock);
     const approvedTargets = promotedWithApprovals(o.services);
     for (const service of o.services) {
       if (!needsGate(service, o.services, approvedTargets)) continue;
+      this.openPromoter(service);
       const promote = service.promote && ((record: RolloutRecord) => this.promote(service, record));
       this.gates.set(
         service.name,
@@ -84,6 +98,7 @@ export class Gates {
   /** Looks at every gate (the start of a term, so promotions and timers pick up at once). */
   lookAll(): void {
     for (const gate of this.gates.values()) gate.look();
+    for (const { promoter } of this.promoters.values()) promoter.kick();
   }
 
   /** A finished rollout may have a value to promote: its gate looks again. */
@@ -120,9 +135,45 @@ export class Gates {
 
   async idle(): Promise<void> {
     await Promise.all([...this.gates.values()].map((gate) => gate.idle()));
+    await Promise.all([...this.promoters.values()].map(({ promoter }) => promoter.idle()));
+    for (const { close } of this.promoters.values()) close();
+  }
+
+  /** A RemotePromoter for a service whose `promote.to` lives on another Consul/Nomad pair. */
+  private openPromoter(service: ServiceConfig): void {
+    const target = service.promote?.remote;
+    if (!service.promote || !target || !this.o.remote) return;
+    const remote = this.o.remote.open(target.consul);
+    const promoter = new RemotePromoter({
+      service: { ...service, promote: service.promote },
+      target,
+      from: `${service.name}@${this.o.remote.cluster}`,
+      remote,
+      store: this.store,
+      clock: this.o.clock,
+      logger: this.o.logger,
+      signal: this.o.signal,
+      appendHistory: (name, entry) => this.o.history.append(name, entry),
+      observers: this.o.observers,
+    });
+    this.promoters.set(service.name, { promoter, close: () => remote.close() });
+  }
+
+  /**
+   * To another pair: recorded as pending in this service's gate record (so a new leader goes on
+   * with it), then delivered by its RemotePromoter in the background, retried until it lands.
+   */
+  private async promoteRemote(service: ServiceConfig, record: RolloutRecord): Promise<void> {
+    const entry = this.promoters.get(service.name);
+    const to = service.promote?.to;
+    if (!entry || to === undefined) return;
+    const pending = { to, value: record.value, rolloutId: record.id, since: this.o.clock.now(), attempts: 0 };
+    await this.store.update(service.name, (g) => ({ ...g, remotePromotion: pending }));
+    entry.promoter.kick();
   }
 
   private async promote(service: ServiceConfig, record: RolloutRecord): Promise<void> {
+    if (service.promote?.remote) return this.promoteRemote(service, record);
     const deps = {
       services: this.o.services,
       kv: this.o.kv,

@@ -78,7 +78,15 @@ export interface LeadershipEvent {
 export interface GateEvent {
   type: "gate";
   service: string;
-  change: "pending-approval" | "scheduled" | "released" | "expired" | "replaced" | "promoted";
+  change:
+    | "pending-approval"
+    | "scheduled"
+    | "released"
+    | "expired"
+    | "replaced"
+    | "promoted"
+    // A promotion to another Consul/Nomad pair could not be delivered yet; it is retried.
+    | "promotion-failed";
   value: string;
   message: string;
   waiting: WaitingView | null;

@@ -63,6 +63,8 @@ interface ServiceView {
   error?: string;
   /** A value waiting for approval or a deploy window; null or absent when none. */
   waiting?: WaitingView | null;
+  /** A promotion to another Consul/Nomad pair not delivered yet (README, "Promotion to another cluster"). */
+  promotion?: { to: string; value: string; since: string; attempts: number; lastError?: string };
 }
 
 interface LeaderView {

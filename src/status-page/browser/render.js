@@ -108,6 +108,7 @@ function renderService(s) {
     ),
   );
   el.append(renderWaiting(s), renderActions(s));
+  if (s.promotion) el.append(renderPromotion(s.promotion));
   if (r && r.kind !== "adopted") el.append(renderRollout(s, r));
   if (s.error) el.append(h("p", { class: "error" }, "Nomad: " + s.error));
   el.append(h("ul", { class: "allocs", "aria-label": "allocations" }, s.allocations.map(renderAlloc)));
@@ -115,6 +116,20 @@ function renderService(s) {
     el.append(h("p", { class: "muted" }, "No running allocations."));
   el.append(renderHistory(s));
   return el;
+}
+
+/**
+ * A promotion to another pair that has not landed yet (README, "Promotion to another cluster").
+ * @param {NonNullable<ServiceView["promotion"]>} p
+ */
+function renderPromotion(p) {
+  const tries = p.attempts + (p.attempts === 1 ? " attempt" : " attempts");
+  const error = p.lastError ? ": " + p.lastError : "";
+  return h(
+    "p",
+    { class: "error", "data-promotion-to": p.to, "data-promotion-value": p.value },
+    `${p.value} not yet promoted to ${p.to} (${tries})${error}; retrying`,
+  );
 }
 
 /**
