@@ -40,9 +40,32 @@ export async function writeSections(
     .filter((id) => kept.has(id))
     .map((id) => `${open(id)}\n${kept.get(id)}\n${close(id)}`)
     .join("\n\n");
+  // A heading outside every marker pair would vanish with this rewrite: refuse instead of losing it.
+  const lost = headings(outsideMarkers(existing, order)).filter((h) => !`${intro}\n${body}`.includes(h));
+  if (lost.length > 0) {
+    throw new Error(
+      `${path}: ${lost.join("; ")} ${lost.length === 1 ? "is" : "are"} outside any ${open("<id>")} … ` +
+        `${close("<id>")} pair and would be lost; put each section between its markers and run again`,
+    );
+  }
   // Formatted as `npm run lint` (prettier --check .) expects, so a fresh run never fails the lint.
   const options = (await resolveConfig(path)) ?? {};
   await writeFile(path, await format(`${intro.trim()}\n\n${body}\n`, { ...options, filepath: path }));
+}
+
+/** The text with every marked section cut out: what no run rewrites. */
+function outsideMarkers(text: string, order: string[]): string {
+  let rest = text;
+  for (const id of order) {
+    const start = rest.indexOf(open(id));
+    const end = rest.indexOf(close(id));
+    if (start >= 0 && end > start) rest = rest.slice(0, start) + rest.slice(end + close(id).length);
+  }
+  return rest;
+}
+
+function headings(text: string): string[] {
+  return text.split("\n").filter((line) => /^#{2,3} /.test(line));
 }
 
 function firstMarker(text: string, order: string[]): number {
