@@ -3,6 +3,7 @@ import { AuthError, ConflictError } from "../core/errors.js";
 import type { Logger } from "../core/logger.js";
 import type { KvStore, KvTxnResult } from "../kv/kv-store.js";
 import type { DeliveryStore } from "../state/delivery-store.js";
+import { fullJitterMs } from "../state/cas-retry.js";
 import type { HistoryStore } from "../state/history-store.js";
 import { assembleBatch, type Batch, type Member } from "./batching/assemble.js";
 import type { Pending, PushWrite, PushWriteRequest } from "./batching/pending.js";
@@ -157,10 +158,8 @@ export class PushWriter {
   private async refresh(pending: Pending): Promise<void> {
     const { req } = pending;
     try {
-      if (pending.lost > 1) {
-        // Full-jitter backoff, as casRetry (src/state/cas-retry.ts): another writer keeps winning.
-        await this.deps.clock.sleep(Math.floor(Math.random() * Math.min(250, 5 * 2 ** (pending.lost - 2))));
-      }
+      // From the second lost round on, another writer keeps winning: back off as casRetry does.
+      if (pending.lost > 1) await this.deps.clock.sleep(fullJitterMs(pending.lost - 1));
       const reads = [req.key, ...(req.pin ? [req.pin.key] : [])];
       await Promise.all(reads.map((key) => this.read(key)));
     } catch (error) {

@@ -12,7 +12,7 @@ import type {
 } from "./deploy-api.js";
 import { asJobModified } from "./job-modified-error.js";
 import type { NomadScope } from "./nomad-api.js";
-import type { NomadHttp } from "./nomad-http.js";
+import { enc, orUndefined, type NomadHttp } from "./nomad-http.js";
 
 /** How much longer than a blocking query's `wait` its request may take (Nomad adds jitter). */
 const BLOCK_SLACK_MS = 15_000;
@@ -144,18 +144,5 @@ export class HttpNomadDeployApi implements NomadDeployApi {
     });
     const index = Number(reply.headers.get("x-nomad-index") ?? 0);
     return { value: (reply.body === "" ? undefined : JSON.parse(reply.body)) as T, index };
-  }
-}
-
-function enc(id: string): string {
-  return encodeURIComponent(id);
-}
-
-async function orUndefined<T>(request: Promise<T>): Promise<T | undefined> {
-  try {
-    return await request;
-  } catch (error) {
-    if (error instanceof NotFoundError) return undefined;
-    throw error;
   }
 }

@@ -8,7 +8,7 @@ import type {
   NomadJobStub,
   NomadScope,
 } from "./nomad-api.js";
-import { NomadHttp, type NomadHttpOptions, type NomadReply } from "./nomad-http.js";
+import { enc, NomadHttp, orUndefined, type NomadHttpOptions, type NomadReply } from "./nomad-http.js";
 
 export interface HttpNomadApiOptions extends NomadHttpOptions {
   /**
@@ -155,19 +155,6 @@ interface AgentSelf {
   member?: { Tags?: { build?: string } };
 }
 
-function enc(id: string): string {
-  return encodeURIComponent(id);
-}
-
 function withScope(scope: NomadScope | undefined): { scope?: NomadScope } {
   return scope === undefined ? {} : { scope };
-}
-
-async function orUndefined<T>(request: Promise<T>): Promise<T | undefined> {
-  try {
-    return await request;
-  } catch (error) {
-    if (error instanceof NotFoundError) return undefined;
-    throw error;
-  }
 }

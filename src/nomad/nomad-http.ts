@@ -160,3 +160,18 @@ export class NomadHttp {
     return this.config.token ? text.split(this.config.token).join("[redacted]") : text;
   }
 }
+
+/** One path segment of a Nomad URL (a job or allocation ID may hold `/` or spaces). */
+export function enc(id: string): string {
+  return encodeURIComponent(id);
+}
+
+/** The answer, or undefined when Nomad says 404 (no such job, allocation, deployment…). */
+export async function orUndefined<T>(request: Promise<T>): Promise<T | undefined> {
+  try {
+    return await request;
+  } catch (error) {
+    if (error instanceof NotFoundError) return undefined;
+    throw error;
+  }
+}

@@ -13,6 +13,20 @@ export interface CasRetryOptions {
   maxBackoffMs?: number;
 }
 
+/**
+ * The "full jitter" wait after `round` lost rounds (1, 2, …): uniform in [0, ceiling), the
+ * ceiling doubling from `baseMs` up to `capMs`. Shared by casRetry and the batched webhook
+ * write (src/ingress/push-write.ts).
+ */
+export function fullJitterMs(
+  round: number,
+  random: () => number = Math.random,
+  baseMs = 5,
+  capMs = 250,
+): number {
+  return Math.floor(random() * Math.min(capMs, baseMs * 2 ** (round - 1)));
+}
+
 /** One read-decide-write round: `undefined` means the CAS lost and the round must be redone. */
 export type CasAttempt<T> = (attempt: number) => Promise<T | undefined>;
 
@@ -33,10 +47,7 @@ export async function casRetry<T>(
   for (let n = 1; n <= maxAttempts; n++) {
     const result = await attempt(n);
     if (result !== undefined) return result;
-    if (n < maxAttempts) {
-      const ceiling = Math.min(cap, base * 2 ** (n - 1));
-      await options.clock.sleep(Math.floor(random() * ceiling));
-    }
+    if (n < maxAttempts) await options.clock.sleep(fullJitterMs(n, random, base, cap));
   }
   throw new ConflictError(`${what}: gave up after ${maxAttempts} conflicting writes`);
 }
