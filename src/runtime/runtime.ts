@@ -19,6 +19,7 @@ import { leanHooks } from "../server/lean-hooks.js";
 import { VerifiedTokens } from "../tokens/verified-tokens.js";
 import { DeliveryStore } from "../state/delivery-store.js";
 import { ExternalEdits } from "../state/external-edits.js";
+import { ensureFolderMarkers } from "../state/folder-markers.js";
 import { HistoryStore } from "../state/history-store.js";
 import { RevocationStore, verifyWebhookToken } from "../tokens/index.js";
 import { closeServer, listen } from "./listen.js";
@@ -186,6 +187,9 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     fallback: app,
   });
   const { server, url } = await listen(config.server, hooks);
+  // Keeps the blocking queries on tagroll's mostly empty folders quiet (src/state/folder-markers.ts).
+  const markers = new AbortController();
+  void ensureFolderMarkers({ kv, clock, log, signal: markers.signal });
   ingest.start();
   coordinator?.start();
   supplyChain?.start();
@@ -200,6 +204,8 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       // Open event streams would keep server.close() waiting forever.
       surfaces?.close();
       await closeServer(server);
+      // Not awaited: a marker write to an unreachable Consul must not hold up the shutdown.
+      markers.abort();
       await supplyChain?.stop();
       await coordinator?.stop();
       await ingest.stop();
