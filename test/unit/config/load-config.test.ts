@@ -159,6 +159,24 @@ describe("config file search", () => {
 
   it("treats an empty file as all defaults", () => {
     expect(load({ "/srv/tagroll.yaml": "" }).server.port).toBe(8080);
+    expect(load({ "/srv/tagroll.yaml": "# nothing set yet\n" }).server.port).toBe(8080);
+  });
+
+  it("refuses a file of several YAML documents or duplicate keys, saying where", () => {
+    const several = issuesOf(() =>
+      load({ "/srv/tagroll.yaml": "server: {port: 1}\n---\nserver: {port: 2}\n" }),
+    );
+    expect(several[0]?.message).toMatch(/does not parse: expected one YAML document, found 2/);
+    const twice = issuesOf(() => load({ "/srv/tagroll.yaml": "server:\n  port: 1\n  port: 2\n" }));
+    expect(twice[0]?.message).toMatch(/does not parse: duplicated mapping key \(3:3\)/);
+  });
+
+  it("reads YAML 1.2: yes and a date stay strings", () => {
+    const config = load({
+      "/srv/tagroll.yaml":
+        "services:\n  - name: yes\n    image: acme/a\n  - name: 2026-01-01\n    image: acme/b\n",
+    });
+    expect(config.services.map((s) => s.name)).toEqual(["yes", "2026-01-01"]);
   });
 });
 
