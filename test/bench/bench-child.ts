@@ -1,5 +1,7 @@
-import { fork, type ChildProcess } from "node:child_process";
+import { execFileSync, fork, type ChildProcess } from "node:child_process";
+import { basename, join, resolve, sep } from "node:path";
 import { fileURLToPath } from "node:url";
+import { build, type Plugin } from "esbuild";
 
 /**
  * A TypeScript module of test/bench/ in its own Node process (through tsx, as the runner runs), with
@@ -10,10 +12,14 @@ export class BenchChild {
   private readonly child: ChildProcess;
   private readonly exited: Promise<void>;
 
-  constructor(module: string) {
-    const file = fileURLToPath(new URL(module, import.meta.url));
+  /**
+   * `compiled`: the module as compileBenchChild() bundled it to plain JavaScript, run without tsx, as `node dist/cli/main.js` runs in production. tsx's
+   * loader thread alone holds about 40 MiB of RSS, which a measured tagroll must not be charged.
+   */
+  constructor(module: string, options: { compiled?: string } = {}) {
+    const file = options.compiled ?? fileURLToPath(new URL(module, import.meta.url));
     this.child = fork(file, [], {
-      execArgv: ["--import", "tsx"],
+      execArgv: options.compiled ? [] : ["--import", "tsx"],
       stdio: ["ignore", "inherit", "inherit", "ipc"],
     });
     this.exited = new Promise((resolve) => this.child.once("exit", () => resolve()));
@@ -53,4 +59,50 @@ export class BenchChild {
     if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill("SIGTERM");
     await this.exited;
   }
+}
+
+let built = false;
+
+/**
+ * The child as one ES module: test/bench/ code inlined, tagroll's own modules taken from dist/
+ * (built here once per run, `npm run build`, so they are this tree's code and the status page
+ * finds its browser files beside them), packages from node_modules. Written under test-artifacts/.
+ */
+export async function compileBenchChild(module: string): Promise<string> {
+  const source = fileURLToPath(new URL(module, import.meta.url));
+  const root = fileURLToPath(new URL("../../", import.meta.url));
+  if (!built) {
+    execFileSync("npm", ["run", "--silent", "build"], { cwd: root, stdio: "inherit" });
+    built = true;
+  }
+  const src = join(root, "src") + sep;
+  const toDist: Plugin = {
+    name: "tagroll-from-dist",
+    setup(context) {
+      context.onResolve({ filter: /^\.{1,2}\// }, (args) => {
+        const target = resolve(args.resolveDir, args.path);
+        if (!target.startsWith(src)) return undefined;
+        return { path: join(root, "dist", target.slice(src.length)), external: true };
+      });
+    },
+  };
+  const outfile = join(
+    root,
+    "test-artifacts",
+    "bench",
+    "compiled",
+    basename(source).replace(/\.ts$/, ".mjs"),
+  );
+  await build({
+    entryPoints: [source],
+    outfile,
+    bundle: true,
+    platform: "node",
+    format: "esm",
+    target: "node20",
+    packages: "external",
+    plugins: [toDist],
+    logLevel: "warning",
+  });
+  return outfile;
 }

@@ -1,7 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { AgentClient } from "./agent-client.js";
-import { BenchChild } from "./bench-child.js";
+import { BenchChild, compileBenchChild } from "./bench-child.js";
 import { withBenchCluster, type BenchCluster } from "./bench-cluster.js";
 import { median, type Benchmark, type BenchResult } from "./bench-result.js";
 import { blockingQueries, connectionsTo, probeJson } from "./consul-connections.js";
@@ -98,7 +98,9 @@ const NOTES = [
   "Generated config: services `svc-<i>` with the default key `configs/svc-<i>/IMAGE_TAG` (each key written " +
     `first); the first ${REAL_JOBS} have a real job each (the demo job, 2 allocations, raw_exec), the rest no job. ` +
     "tagroll (startRuntime, coordinator on, default reconcile: the next 25 services every 10 s) runs alone " +
-    "in a child Node process with tsx loaded, so RSS and CPU are its own. Each row runs on its own fresh agents.",
+    "in a child Node process, so RSS and CPU are its own; that child is bundled to plain JavaScript with esbuild " +
+    "and runs without tsx, as the compiled `node dist/cli/main.js` does (tsx's loader thread would add about 40 MiB " +
+    "of RSS). Each row runs on its own fresh agents.",
   "All adopted: start → every service has its rollout record (first sight writes one, `adopted`, and restarts " +
     `nothing), counted from \`tagroll/rollouts/?keys\`. Then ${SETTLE_MS / 1000} s settle, then the counts, then ` +
     `${(BUCKETS * BUCKET_MS) / 60_000} min of \`process.cpuUsage()\` in the tagroll process in ${BUCKET_MS / 1000} s ` +
@@ -136,7 +138,9 @@ async function measure(
   const { consulAddr, nomadAddr } = cluster;
   const before = await blockingQueries(consulAddr);
   const logFile = join(cluster.artifacts, `tagroll-scale-${services}.log`);
-  const child = new BenchChild("./scale-tagroll.ts");
+  const child = new BenchChild("./scale-tagroll.ts", {
+    compiled: await compileBenchChild("./scale-tagroll.ts"),
+  });
   try {
     const t0 = Date.now();
     await child.ask({ type: "start", consulAddr, nomadAddr, services, logFile }, "started");
