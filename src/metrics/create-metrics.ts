@@ -18,13 +18,20 @@ export interface Metrics {
   router: Router;
 }
 
+/** How often the default metrics' event-loop lag histogram takes a sample. */
+export const EVENT_LOOP_SAMPLE_MS = 100;
+
 /**
  * Prometheus metrics for one tagroll runtime (README, "Admin API, status page, metrics"). One call, one registry: two
  * runtimes in one process (tests, `tagroll dev`) never share or double-register series.
  */
 export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metrics {
   const registry = new Registry();
-  if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: registry });
+  // The event-loop lag histogram samples every 100 ms, not prom-client's 10 ms: a timer a hundred
+  // times a second cost an idle tagroll about 1 % of a core on its own (BENCHMARKS.md, "Scale").
+  if (options.defaultMetrics ?? true) {
+    collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: EVENT_LOOP_SAMPLE_MS });
+  }
   const series = defineMetrics(registry);
 
   const ingressObserver: IngressObserver = {
