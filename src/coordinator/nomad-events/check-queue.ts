@@ -2,8 +2,10 @@ import type { Clock } from "../../core/clock.js";
 import type { Logger } from "../../core/logger.js";
 
 export interface CheckQueueOptions {
-  /** How long events for a service are gathered before it is checked. */
+  /** A service is checked once no event has named it for this long… */
   debounceMs: number;
+  /** …or once this long has passed since the first event still waiting (default 10 × debounceMs). */
+  maxWaitMs?: number;
   clock: Clock;
   logger: Logger;
   /** The leadership term: nothing is checked once it aborts. */
@@ -15,18 +17,23 @@ export interface CheckQueueOptions {
 }
 
 /**
- * Coalesces event-driven checks: however many events name a service within the debounce
- * window (a 100-allocation job placing its allocations), it is checked once. A service whose
- * runner is busy stays queued and is checked after the rollout, not during it.
+ * Coalesces event-driven checks: a service is checked once its events have been quiet for
+ * `debounceMs`, so a burst (a 100-allocation job placing its allocations) costs one check; a
+ * burst that goes on is checked every `maxWaitMs`. A service whose runner is busy stays queued
+ * and is checked after the rollout, not during it.
  */
 export class CheckQueue {
-  private readonly pending = new Set<string>();
+  /** Services waiting: when the first and the last event named them. */
+  private readonly pending = new Map<string, { first: number; last: number }>();
   private running: Promise<void> | undefined;
 
   constructor(private readonly o: CheckQueueOptions) {}
 
   add(services: readonly string[]): void {
-    for (const service of services) this.pending.add(service);
+    const now = this.o.clock.now();
+    for (const service of services) {
+      this.pending.set(service, { first: this.pending.get(service)?.first ?? now, last: now });
+    }
     if (this.pending.size > 0 && !this.running) this.running = this.drain();
   }
 
@@ -39,7 +46,12 @@ export class CheckQueue {
     try {
       while (this.pending.size > 0 && !this.o.signal.aborted) {
         await this.o.clock.sleep(this.o.debounceMs, this.o.signal);
-        const ready = [...this.pending].filter((service) => !this.o.busy(service));
+        const now = this.o.clock.now();
+        const maxWaitMs = this.o.maxWaitMs ?? 10 * this.o.debounceMs;
+        const ready = [...this.pending]
+          .filter(([, seen]) => now - seen.last >= this.o.debounceMs || now - seen.first >= maxWaitMs)
+          .map(([service]) => service)
+          .filter((service) => !this.o.busy(service));
         for (const service of ready) this.pending.delete(service);
         if (ready.length === 0) continue;
         await this.o.check(ready).catch((err: unknown) => {

@@ -30,6 +30,18 @@ describe("event-driven check queue", () => {
     expect(h.checks).toHaveLength(2);
   });
 
+  it("checks a burst that goes on once per maxWait, the last check after its last event", async () => {
+    const h = queue(new Set());
+    for (let t = 0; t < 30_000; t += 500) {
+      h.q.add(["web"]);
+      await h.clock.sleep(500);
+    }
+    const lastEvent = h.clock.now() - 500 - h.start;
+    await h.q.idle();
+    expect(h.checks.map((c) => c.at - h.start)).toEqual([10_000, 20_000, 30_000]);
+    expect(h.checks.at(-1)!.at - h.start).toBeGreaterThan(lastEvent);
+  });
+
   it("holds a service back while its runner is busy, then checks it once", async () => {
     const busy = new Set(["web"]);
     const h = queue(busy);
