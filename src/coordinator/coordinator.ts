@@ -241,7 +241,9 @@ export class Coordinator {
     });
     const values = new Map<string, string>();
     this.term = { runners, records, values };
-    const following = this.followNomad(this.term, term.signal);
+    const following = this.followNomad(this.term, term.signal).catch((err: unknown) => {
+      logger.error({ err }, "following Nomad's event stream failed; the reconcile sweep goes on");
+    });
     notify(observers, { type: "leadership", leader: true, at: this.clock.now() }, logger);
     // Resume what a previous leader left running, even for a key that no longer exists.
     for (const runner of runners.values()) runner.kick();

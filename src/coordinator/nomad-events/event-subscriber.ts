@@ -26,6 +26,17 @@ export interface EventSubscriberOptions {
 const REFUSED = new Set([400, 401, 403, 404, 405, 501]);
 
 /**
+ * Nomad 1.6 answers a valid token that lacks `read-job` with HTTP 500 "Permission denied": the
+ * stream's error carries code 500 (nomad/event_endpoint.go, `SubscribeWithACLCheck`), which the
+ * HTTP layer keeps. So the reason, not only the status, says "never".
+ */
+const REFUSED_REASON = /Permission denied|ACL token not found/i;
+
+function refused(reply: { status: number; reason: string }): boolean {
+  return REFUSED.has(reply.status) || REFUSED_REASON.test(reply.reason);
+}
+
+/**
  * Follows Nomad's event stream until `signal` aborts, or until Nomad refuses it (then it returns
  * and the incremental sweep alone finds changes, as before). After a disconnect it reconnects
  * with backoff from the last frame's index + 1. Nomad starts a subscription at the first
@@ -57,7 +68,7 @@ export class EventSubscriber {
     while (!signal.aborted) {
       try {
         const reply = await this.o.open(this.lastIndex === 0 ? 0 : this.lastIndex + 1, signal);
-        if (!reply.ok && REFUSED.has(reply.status)) {
+        if (!reply.ok && refused(reply)) {
           const reason = `HTTP ${reply.status} ${reply.reason}`;
           this.o.logger.error(
             { status: reply.status, reason: reply.reason },

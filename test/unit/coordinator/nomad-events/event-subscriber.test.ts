@@ -94,6 +94,13 @@ describe("Nomad event subscriber", () => {
     ]);
   });
 
+  it("takes Nomad 1.6's 500 Permission denied (a token without read-job) as a refusal", async () => {
+    const h = harness([() => ({ ok: false, status: 500, reason: "Permission denied" })]);
+    await h.subscriber.run(new AbortController().signal);
+    expect(h.opens).toHaveLength(1);
+    expect(h.told.map((e) => e.type === "nomad-events" && e.state)).toEqual(["refused"]);
+  });
+
   it("retries a 5xx like a disconnect", async () => {
     const h = harness([
       () => ({ ok: false, status: 500, reason: "no leader" }),
