@@ -13,7 +13,9 @@ namespace "default" {
 
     # GET /v1/job/:id (task groups' update blocks, templates, meta; `tagroll check` lints),
     # GET /v1/job/:id/allocations, GET /v1/allocation/:id (task states after a restart),
-    # GET /v1/client/allocation/:id/checks (Nomad-native service checks of the health gate).
+    # GET /v1/client/allocation/:id/checks (Nomad-native service checks of the health gate),
+    # GET /v1/event/stream?topic=Allocation&topic=Job&topic=Deployment&namespace=* (the leader
+    # follows Nomad-side changes; README, "Running at scale").
     "read-job",
 
     # POST /v1/client/allocation/:id/restart: the rolling restart itself (and the restarts of

@@ -25,5 +25,7 @@ export function formatEvent(event: CoordinatorEvent): string {
       return event.leader ? "this instance now coordinates rollouts" : "this instance stopped coordinating";
     case "gate":
       return `${event.service}: ${event.value} ${event.change}: ${event.message}`;
+    case "nomad-events":
+      return `Nomad event stream ${event.state}${event.reason ? `: ${event.reason}` : ""}`;
   }
 }

@@ -9,7 +9,12 @@ import type { NomadApi } from "../nomad/nomad-api.js";
 import { HistoryStore } from "../state/history-store.js";
 import { KvWatcher, type WatchedChange } from "./watch/index.js";
 import { LeaderElection, type LeadershipTerm } from "./leader/index.js";
-import { reconcileOnce, type DeliveryExpirer, type ReconcileReport } from "./reconcile.js";
+import {
+  reconcileOnce,
+  type DeliveryExpirer,
+  type ReconcileDeps,
+  type ReconcileReport,
+} from "./reconcile.js";
 import { folderPrefix, gateService, requestService } from "../state/kv-layout.js";
 import { Gates } from "./gates/index.js";
 import { parseRestartRequest } from "./model/index.js";
@@ -21,6 +26,7 @@ import type { EngineTiming } from "./steps/index.js";
 import { nomadDefaults } from "./targets/index.js";
 import type { NomadDeployApi } from "../nomad/deploy-api.js";
 import { RedeployDriver } from "./redeploy/index.js";
+import { followNomadEvents, type OpenEventStream } from "./nomad-events/index.js";
 
 /** Runs `task` on a cron `schedule`; node-cron unless a test passes its own. */
 export type Scheduler = (schedule: string, task: () => void) => { stop(): void };
@@ -48,6 +54,11 @@ export interface CoordinatorOptions {
   lockDelay?: string;
   /** Opens another pair's Consul, for promotions to it (README, "Promotion to another cluster"). */
   openRemoteKv?: (consul: ConsulConfig) => KvStore & { close(): void };
+  /**
+   * Nomad's event stream, followed by the leader so Nomad-side changes are checked at once
+   * (src/coordinator/nomad-events/; README, "Running at scale"). Without it only the sweep finds them.
+   */
+  nomadEvents?: { open: OpenEventStream; debounceMs?: number };
 }
 
 /** What this instance runs while it leads. */
@@ -126,7 +137,7 @@ export class Coordinator {
   async reconcile(options: { all?: boolean } = {}): Promise<ReconcileReport | undefined> {
     const term = this.term;
     if (!term) return undefined;
-    const { config, nomad, logger, deliveries } = this.o;
+    const { config, deliveries } = this.o;
     const start = this.sweepCursor % Math.max(1, this.services.length);
     const services = options.all
       ? [...this.services.slice(start), ...this.services.slice(0, start)]
@@ -135,10 +146,19 @@ export class Coordinator {
     const roundDone = options.all || this.sweepCursor >= this.services.length;
     if (this.sweepCursor >= this.services.length) this.sweepCursor = 0;
     return reconcileOnce({
+      ...this.reconcileDeps(term, services),
+      ...(start === 0 && { refreshRecords: () => term.records.refresh() }),
+      ...(deliveries && roundDone ? { deliveries } : {}),
+    });
+  }
+
+  /** What a reconcile tick needs to look at `services` in this term. */
+  private reconcileDeps(term: Term, services: ServiceConfig[]): ReconcileDeps {
+    const { config, nomad, logger } = this.o;
+    return {
       services,
       runners: term.runners,
       loadRecord: (service) => term.records.load(service),
-      ...(start === 0 && { refreshRecords: () => term.records.refresh() }),
       desired: (key) => term.values.get(key),
       nomad,
       clock: this.clock,
@@ -146,7 +166,29 @@ export class Coordinator {
       observers: this.o.observers ?? [],
       nomadDefaults: nomadDefaults(config),
       deliveryTtlMs: config.coordinator.deliveryTtlMs,
-      ...(deliveries && roundDone ? { deliveries } : {}),
+    };
+  }
+
+  /** Follows Nomad's event stream for this term; each event's services get one reconcile look. */
+  private followNomad(term: Term, signal: AbortSignal): Promise<void> {
+    const stream = this.o.nomadEvents;
+    if (!stream) return Promise.resolve();
+    const byName = new Map(this.services.map((service) => [service.name, service]));
+    return followNomadEvents({
+      open: stream.open,
+      services: this.services,
+      nomad: this.o.nomad,
+      defaults: nomadDefaults(this.o.config),
+      clock: this.clock,
+      logger: this.o.logger.child({ component: "nomad-events" }),
+      observers: this.o.observers ?? [],
+      signal,
+      busy: (service) => term.runners.get(service)?.busy() ?? false,
+      check: async (names) => {
+        const services = names.flatMap((name) => byName.get(name) ?? []);
+        await reconcileOnce(this.reconcileDeps(term, services));
+      },
+      ...(stream.debounceMs === undefined ? {} : { debounceMs: stream.debounceMs }),
     });
   }
 
@@ -199,11 +241,15 @@ export class Coordinator {
     });
     const values = new Map<string, string>();
     this.term = { runners, records, values };
+    const following = this.followNomad(this.term, term.signal).catch((err: unknown) => {
+      logger.error({ err }, "following Nomad's event stream failed; the reconcile sweep goes on");
+    });
     notify(observers, { type: "leadership", leader: true, at: this.clock.now() }, logger);
     // Resume what a previous leader left running, even for a key that no longer exists.
     for (const runner of runners.values()) runner.kick();
     gates.lookAll();
     await watcher.run(term.signal);
+    await following;
     await Promise.all([...runners.values()].map((runner) => runner.idle()));
     await gates.idle();
     this.term = undefined;

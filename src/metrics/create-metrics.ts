@@ -3,6 +3,7 @@ import { collectDefaultMetrics, Registry } from "prom-client";
 import type { RolloutObserver } from "../coordinator/index.js";
 import type { IngressObserver } from "../ingress/push-receiver.js";
 import { metricsRolloutObserver } from "./metrics-rollout-observer.js";
+import { nomadEventsObserver } from "./nomad-events-metrics.js";
 import { safeLabel } from "./safe-label.js";
 import { defineMetrics, type TagrollMetrics } from "./tagroll-metrics.js";
 
@@ -44,7 +45,8 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
   return {
     registry,
     series,
-    rolloutObserver: metricsRolloutObserver(series),
+    // The Nomad event stream's series live in their own file (issue 14).
+    rolloutObserver: { ...metricsRolloutObserver(series), ...nomadEventsObserver(registry) },
     ingressObserver,
     router: metricsRouter(registry),
   };

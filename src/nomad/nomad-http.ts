@@ -16,6 +16,10 @@ export interface NomadReply {
   headers: Headers;
 }
 
+/** A long-lived answer (`NomadHttp.stream`): its body as it arrives, or why Nomad refused it. */
+export type NomadStream =
+  { ok: true; chunks: AsyncIterable<Uint8Array> } | { ok: false; status: number; reason: string };
+
 export interface NomadRequest {
   method?: "GET" | "POST" | "PUT" | "DELETE";
   query?: Record<string, string>;
@@ -71,14 +75,9 @@ export class NomadHttp {
   /** A successful answer's body and headers; every failure throws as described on `failure`. */
   async request(path: string, request: NomadRequest = {}): Promise<NomadReply> {
     const method = request.method ?? "GET";
-    const url = new URL(`${this.where}${path}`);
-    for (const [name, value] of Object.entries(this.scopeQuery(request.scope)))
-      url.searchParams.set(name, value);
-    for (const [name, value] of Object.entries(request.query ?? {})) url.searchParams.set(name, value);
+    const { url, headers } = this.target(path, request);
     const operation = `${method} ${url.pathname}`;
     const timeoutMs = request.timeoutMs ?? this.timeoutMs;
-    const headers: Record<string, string> = {};
-    if (this.config.token) headers["X-Nomad-Token"] = this.config.token;
     if (request.body !== undefined) headers["Content-Type"] = "application/json";
 
     let status: number;
@@ -111,8 +110,40 @@ export class NomadHttp {
     throw this.failure(operation, status, body);
   }
 
+  /**
+   * Opens a long-lived GET whose body arrives over time (the event stream, src/coordinator/nomad-events/):
+   * no timeout but `signal`. A refusal (non-2xx) is returned with its status and reason, not
+   * thrown, so the caller can tell "never" from "not now"; an unreachable agent throws as `request` does.
+   */
+  async stream(
+    path: string,
+    request: Pick<NomadRequest, "query" | "scope">,
+    signal: AbortSignal,
+  ): Promise<NomadStream> {
+    const { url, headers } = this.target(path, request);
+    let response: Awaited<ReturnType<typeof fetch>>;
+    try {
+      response = await fetch(url, { headers, dispatcher: this.dispatcher, signal });
+    } catch (error) {
+      throw this.unreachable(`GET ${url.pathname}`, error, 0);
+    }
+    if (response.ok && response.body) return { ok: true, chunks: response.body };
+    const reason = this.scrub((await response.text().catch(() => "")).trim().slice(0, 300)) || "(empty body)";
+    return { ok: false, status: response.status, reason };
+  }
+
   async close(): Promise<void> {
     await this.dispatcher.close();
+  }
+
+  private target(path: string, request: NomadRequest): { url: URL; headers: Record<string, string> } {
+    const url = new URL(`${this.where}${path}`);
+    for (const [name, value] of Object.entries(this.scopeQuery(request.scope)))
+      url.searchParams.set(name, value);
+    for (const [name, value] of Object.entries(request.query ?? {})) url.searchParams.set(name, value);
+    const headers: Record<string, string> = {};
+    if (this.config.token) headers["X-Nomad-Token"] = this.config.token;
+    return { url, headers };
   }
 
   private scopeQuery(scope: NomadScope = {}): Record<string, string> {

@@ -10,6 +10,7 @@ import { PushReceiver, type IngressObserver } from "../ingress/push-receiver.js"
 import { PushWriter, type PushWriteDeps } from "../ingress/push-write.js";
 import { ConsulKvStore, ConsulServiceHealth } from "../kv/consul-kv-store.js";
 import { HttpNomadApi } from "../nomad/http-nomad-api.js";
+import { openNomadEvents } from "../nomad/event-stream.js";
 import type { NomadDeployApi } from "../nomad/deploy-api.js";
 import { HttpNomadDeployApi } from "../nomad/http-deploy-api.js";
 import { defineNotificationMetrics, Notifier } from "../notifications/index.js";
@@ -124,6 +125,8 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
         observers,
         // Promotion to another Consul/Nomad pair (README, "Promotion to another cluster").
         openRemoteKv: (consul) => new ConsulKvStore(consul, consulLog),
+        // Nomad's event stream drives prompt reconcile checks (README, "Running at scale").
+        nomadEvents: { open: (index, signal) => openNomadEvents(nomad.http, index, signal) },
       })
     : undefined;
   const parts: RuntimeParts = {

@@ -9,6 +9,7 @@ export {
   type CoordinatorEvent,
   type DriftEvent,
   type GateEvent,
+  type NomadEventsEvent,
   notify,
   observeAll,
   type RolloutEvent,

@@ -97,6 +97,19 @@ export interface GateEvent {
   at: number;
 }
 
+// --- Nomad event stream (issue 14; src/coordinator/nomad-events/) ---
+/**
+ * The leader's subscription to Nomad's event stream connected, dropped (retried), was refused
+ * for this term, or stopped because the term ended.
+ */
+export interface NomadEventsEvent {
+  type: "nomad-events";
+  state: "connected" | "disconnected" | "refused" | "stopped";
+  reason?: string;
+  at: number;
+}
+// --- end Nomad event stream ---
+
 export type RolloutEvent =
   | RolloutStartedEvent
   | AllocStepEvent
@@ -104,7 +117,7 @@ export type RolloutEvent =
   | RolloutRevertingEvent
   | RolloutFinishedEvent;
 
-export type CoordinatorEvent = RolloutEvent | DriftEvent | LeadershipEvent | GateEvent;
+export type CoordinatorEvent = RolloutEvent | DriftEvent | LeadershipEvent | GateEvent | NomadEventsEvent;
 
 /**
  * What the status page and metrics listen to. Every method is optional; observers must not
@@ -119,6 +132,7 @@ export interface RolloutObserver {
   onDrift?(event: DriftEvent): void;
   onLeadershipChanged?(event: LeadershipEvent): void;
   onGate?(event: GateEvent): void;
+  onNomadEvents?(event: NomadEventsEvent): void;
 }
 
 /** Delivers one event to every observer by its type. */
@@ -150,6 +164,8 @@ function dispatch(observer: RolloutObserver, event: CoordinatorEvent): void {
       return observer.onLeadershipChanged?.(event);
     case "gate":
       return observer.onGate?.(event);
+    case "nomad-events":
+      return observer.onNomadEvents?.(event);
   }
 }
 

@@ -3,4 +3,4 @@
  */
 export { allocCondition, deadTask, isRunning } from "./alloc-state.js";
 export { holdsValue, renderedValue } from "./rendered-value.js";
-export { type GroupTarget, type JobListing, nomadDefaults, resolveTargets } from "./targets.js";
+export { type GroupTarget, type JobListing, nomadDefaults, OPT_IN_META, resolveTargets } from "./targets.js";

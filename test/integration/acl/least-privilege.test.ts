@@ -10,6 +10,10 @@ import { linesContaining, startTagroll, type TestTagroll } from "../../helpers/t
 import { readSecrets, startAclCluster, waitForHealthy, type AclCluster } from "./acl-cluster.js";
 import { checkWith, pushDemoTag } from "./tagroll-calls.js";
 import { LEADER_KEY, rolloutKey } from "../../../src/state/kv-layout.js";
+import { createNomadToken } from "../../../src/agents/acl-bootstrap.js";
+import { EventSubscriber } from "../../../src/coordinator/nomad-events/index.js";
+import { openNomadEvents } from "../../../src/nomad/event-stream.js";
+import { NomadHttp } from "../../../src/nomad/nomad-http.js";
 
 /**
  * Issue 5, "Done when": tagroll against agents with ACLs enabled (default deny), holding only
@@ -202,4 +206,40 @@ describe("least-privilege ACL policies on ACL-enabled agents", () => {
       ["demo"],
     );
   });
+  // --- Nomad event stream (issue 14; README, "Running at scale") ---
+  it("the leader follows Nomad's event stream with that token; a token without read-job is refused, once", async () => {
+    const t = tagroll!;
+    const metrics = async () => (await fetch(`${t.url}/metrics`)).text();
+    await waitFor("the event stream to connect", async () =>
+      (await metrics()).includes("tagroll_nomad_event_stream_connected 1"),
+    );
+    expect(t.logs().filter((line) => line.includes("Nomad refused its event stream"))).toEqual([]);
+
+    const listOnly = await createNomadToken(
+      c.cluster.nomadAddr,
+      c.management.nomadToken,
+      "list-only",
+      'namespace "default" { capabilities = ["list-jobs"] }',
+    );
+    const http = new NomadHttp({ address: c.cluster.nomadAddr, token: listOnly });
+    try {
+      const refused = await openNomadEvents(http, 0, AbortSignal.timeout(10_000));
+      // Nomad 1.6.3 says 500 with the reason for a valid token lacking the capability.
+      expect(refused).toMatchObject({ ok: false, reason: expect.stringMatching(/Permission denied/) });
+      let opens = 0;
+      const told: string[] = [];
+      await new EventSubscriber({
+        open: (index, signal) => (opens++, openNomadEvents(http, index, signal)),
+        clock: systemClock,
+        logger: createLogger({ level: "silent" }),
+        observers: [{ onNomadEvents: (e) => void told.push(e.state) }],
+        onFrame: () => undefined,
+      }).run(AbortSignal.timeout(30_000));
+      expect(opens).toBe(1);
+      expect(told).toEqual(["refused"]);
+    } finally {
+      await http.close();
+    }
+  });
+  // --- end Nomad event stream ---
 });

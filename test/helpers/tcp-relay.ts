@@ -1,0 +1,52 @@
+import { createConnection, createServer, type Server, type Socket } from "node:net";
+
+/**
+ * A loopback TCP relay in front of an agent, so a test can drop every connection through it at
+ * once (`cut`: the listener stays, new connections get through) as a network blip or an agent
+ * restart would.
+ */
+export class CuttableRelay {
+  private server: Server | undefined;
+  private readonly live = new Set<Socket>();
+  /** Connections accepted so far. */
+  accepted = 0;
+
+  constructor(private readonly target: URL) {}
+
+  get url(): string {
+    const address = this.server?.address();
+    if (!address || typeof address === "string") throw new Error("relay not listening");
+    return `http://127.0.0.1:${address.port}`;
+  }
+
+  async listen(): Promise<void> {
+    const server = createServer((client) => {
+      this.accepted++;
+      const upstream = createConnection(Number(this.target.port), this.target.hostname);
+      for (const socket of [client, upstream]) {
+        this.live.add(socket);
+        socket.on("close", () => this.live.delete(socket));
+        socket.on("error", () => undefined);
+      }
+      client.pipe(upstream).pipe(client);
+    });
+    await new Promise<void>((done, fail) => {
+      server.once("error", fail);
+      server.listen(0, "127.0.0.1", () => done());
+    });
+    this.server = server;
+  }
+
+  /** Destroys every open connection; returns how many there were. */
+  cut(): number {
+    const count = this.live.size;
+    for (const socket of this.live) socket.destroy();
+    return count;
+  }
+
+  async close(): Promise<void> {
+    this.cut();
+    await new Promise<void>((done) => (this.server ? this.server.close(() => done()) : done()));
+    this.server = undefined;
+  }
+}

@@ -1,0 +1,148 @@
+import { readFile } from "node:fs/promises";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { MultiNodeCluster } from "../../../src/agents/multi-node-cluster.js";
+import type { DriftEvent } from "../../../src/coordinator/model/index.js";
+import { parseDemoJob } from "../../../src/demo/demo-job.js";
+import { AgentClient } from "../../bench/agent-client.js";
+import { startBenchTagroll, type BenchTagroll } from "../../bench/bench-tagroll.js";
+import { waitFor } from "../../helpers/cluster.js";
+import { getJsonFrom, runningAllocsOn, startTestCluster } from "../../helpers/multi-node.js";
+import { CuttableRelay } from "../../helpers/tcp-relay.js";
+
+/**
+ * Nomad-side changes found through Nomad's event stream (README, "Running at scale"), on the
+ * 2-node loopback cluster with a real tagroll (startRuntime). The reconcile sweep is scheduled
+ * once a year, so only the stream can find the drift in time. tagroll reaches Nomad through a
+ * relay the test cuts, to show the stream resumes after a disconnect.
+ */
+const SERVICE = "ev-drift";
+const NEVER = "0 0 1 1 *";
+
+describe("reconcile driven by Nomad's event stream", () => {
+  let cluster: MultiNodeCluster;
+  let client: AgentClient;
+  let relay: CuttableRelay;
+  let tagroll: BenchTagroll;
+  let logFile: string;
+
+  const metric = async (series: string): Promise<number | undefined> => {
+    const text = await (await fetch(`${tagroll.runtime.url}/metrics`)).text();
+    const line = text.split("\n").find((l) => l.startsWith(`${series} `));
+    return line === undefined ? undefined : Number(line.slice(series.length + 1));
+  };
+  const drift = (): DriftEvent[] =>
+    tagroll.events.flatMap(({ event }) =>
+      event.type === "drift" && event.service === SERVICE ? [event] : [],
+    );
+
+  /**
+   * `nomad job run` of a revision that pins the tag in its template (an operator's hotfix): the
+   * template still ranges over tagroll's folder, so tagroll knows the file renders its key.
+   */
+  async function registerPinned(tag: string): Promise<void> {
+    const job = (await parseDemoJob(cluster.nomadAddr, { service: SERVICE, count: 2 })) as unknown as {
+      TaskGroups: Array<{ Tasks: Array<{ Templates: Array<{ EmbeddedTmpl: string }> }> }>;
+    };
+    const template = job.TaskGroups[0]!.Tasks[0]!.Templates[0]!;
+    template.EmbeddedTmpl =
+      `{{ range ls "configs/${SERVICE}" }}{{ if ne .Key "IMAGE_TAG" }}{{ .Key }}={{ .Value }}\n{{ end }}{{ end }}` +
+      `IMAGE_TAG=${tag}\n`;
+    await getJsonFrom(cluster.nomadAddr, "/v1/jobs", { method: "POST", body: JSON.stringify({ Job: job }) });
+  }
+
+  beforeAll(async () => {
+    cluster = await startTestCluster(2);
+    client = new AgentClient(cluster.consulAddr, cluster.nomadAddr);
+    await client.deployDemo(SERVICE, "v1", { count: 2 });
+    relay = new CuttableRelay(new URL(cluster.nomadAddr));
+    await relay.listen();
+    logFile = `${cluster.dir}/tagroll-events.log`;
+    tagroll = await startBenchTagroll({
+      consulAddr: cluster.consulAddr,
+      nomadAddr: relay.url,
+      yaml: `services:\n  - name: ${SERVICE}\n    image: acme/${SERVICE}\n    policy:\n      order: none\n`,
+      coordinator: true,
+      logFile,
+      env: { TAGROLL_RECONCILE_SCHEDULE: NEVER },
+    });
+    expect(tagroll.config.coordinator.reconcileSchedule).toBe(NEVER);
+    await tagroll.settled(SERVICE, "v1");
+    await waitFor(
+      "the event stream to connect",
+      async () => (await metric("tagroll_nomad_event_stream_connected")) === 1,
+      {
+        timeoutMs: 60_000,
+      },
+    );
+  }, 300_000);
+
+  afterAll(async () => {
+    await tagroll?.close();
+    await relay?.close();
+    await cluster?.stop();
+  });
+
+  it("reports a new allocation rendering another value as drift within seconds, with the sweep off", async () => {
+    const before = new Set((await runningAllocsOn(cluster.nomadAddr, SERVICE)).map((a) => a.ID));
+    expect(drift()).toEqual([]);
+    const registered = Date.now();
+    await registerPinned("v0-pinned");
+    const found = await waitFor(
+      "drift of a new allocation",
+      async () => drift().find((d) => !before.has(d.allocId) && d.rendered === "v0-pinned"),
+      { timeoutMs: 90_000, intervalMs: 200 },
+    );
+    console.log(`drift of a new allocation reported ${Date.now() - registered} ms after the job run`);
+    expect(found).toMatchObject({ service: SERVICE, desired: "v1", rendered: "v0-pinned" });
+    // It is an allocation Nomad placed for the new revision, and it was running when reported.
+    const alloc = await client.allocation(found.allocId);
+    expect(alloc.JobID).toBe(SERVICE);
+    expect(await metric(`tagroll_drift_total{service="${SERVICE}"}`)).toBeGreaterThanOrEqual(1);
+    // Nothing was restarted: drift is reported, not acted on.
+    expect(tagroll.restarts).toEqual([]);
+    // Once Nomad has replaced both, each new allocation was reported.
+    await waitFor(
+      "every allocation of the new revision reported",
+      async () => {
+        const running = await runningAllocsOn(cluster.nomadAddr, SERVICE);
+        const reported = new Set(drift().map((d) => d.allocId));
+        return running.length === 2 && running.every((a) => !before.has(a.ID) && reported.has(a.ID));
+      },
+      { timeoutMs: 180_000, intervalMs: 500 },
+    );
+  }, 240_000);
+
+  it("resumes the stream after a disconnect and still acts on an event after it", async () => {
+    const disconnects =
+      (await metric('tagroll_nomad_event_stream_failures_total{reason="disconnected"}')) ?? 0;
+    expect(relay.cut()).toBeGreaterThan(0);
+    await waitFor(
+      "the stream to notice the disconnect and reconnect",
+      async () =>
+        ((await metric('tagroll_nomad_event_stream_failures_total{reason="disconnected"}')) ?? 0) >
+          disconnects && (await metric("tagroll_nomad_event_stream_connected")) === 1,
+      { timeoutMs: 60_000, intervalMs: 200 },
+    );
+    // The new connection resumed from an index (last frame + 1), not from the start.
+    const resumed = (await readFile(logFile, "utf8"))
+      .split("\n")
+      .filter((l) => l.includes("following Nomad's event stream"))
+      .map((l) => (JSON.parse(l) as { index: number }).index);
+    expect(resumed.length).toBeGreaterThanOrEqual(2);
+    expect(resumed.at(-1)).toBeGreaterThan(0);
+
+    // Nomad replaces a stopped allocation with a new one of the (pinned) current revision.
+    const running = await runningAllocsOn(cluster.nomadAddr, SERVICE);
+    const seen = new Set([...drift().map((d) => d.allocId), ...running.map((a) => a.ID)]);
+    const victim = running[0];
+    const stopped = Date.now();
+    await getJsonFrom(cluster.nomadAddr, `/v1/allocation/${victim!.ID}/stop`, { method: "POST" });
+    const found = await waitFor(
+      "drift of the replacement allocation",
+      async () => drift().find((d) => !seen.has(d.allocId)),
+      { timeoutMs: 90_000, intervalMs: 200 },
+    );
+    console.log(`drift of the replacement allocation reported ${Date.now() - stopped} ms after the stop`);
+    expect(found).toMatchObject({ service: SERVICE, desired: "v1", rendered: "v0-pinned" });
+  }, 240_000);
+});
