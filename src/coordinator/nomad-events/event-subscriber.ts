@@ -15,6 +15,13 @@ export interface EventSubscriberOptions {
   observers: readonly RolloutObserver[];
   onFrame: (frame: NomadEventFrame) => void;
   backoff?: Backoff;
+  /**
+   * A connection that sends nothing, not even a heartbeat, for this long is given up and opened
+   * again. Nomad sends `{}` every 30 s in 1.6 (command/agent/event_endpoint.go) and every 10 s in
+   * later releases; a half-open TCP connection would otherwise hang until undici's 5-minute body
+   * timeout. Default 75 s.
+   */
+  stallMs?: number;
 }
 
 /**
@@ -66,8 +73,12 @@ export class EventSubscriber {
   private async subscribe(signal: AbortSignal): Promise<void> {
     const backoff = this.o.backoff ?? new Backoff(1_000, 60_000);
     while (!signal.aborted) {
+      // One controller per connection: the stall watchdog ends this one without ending the term.
+      const connection = new AbortController();
+      const onAbort = () => connection.abort(signal.reason);
+      signal.addEventListener("abort", onAbort, { once: true });
       try {
-        const reply = await this.o.open(this.lastIndex === 0 ? 0 : this.lastIndex + 1, signal);
+        const reply = await this.o.open(this.lastIndex === 0 ? 0 : this.lastIndex + 1, connection.signal);
         if (!reply.ok && refused(reply)) {
           const reason = `HTTP ${reply.status} ${reply.reason}`;
           this.o.logger.error(
@@ -82,7 +93,7 @@ export class EventSubscriber {
         this.o.logger.info({ index: this.lastIndex }, "following Nomad's event stream");
         this.tell("connected");
         backoff.reset();
-        await this.follow(reply.chunks);
+        await this.follow(reply.chunks, connection);
         throw new Error("Nomad closed the event stream");
       } catch (err) {
         if (signal.aborted) return;
@@ -93,18 +104,36 @@ export class EventSubscriber {
         );
         this.tell("disconnected", (err as Error).message);
         await this.o.clock.sleep(retryInMs, signal).catch(() => undefined);
+      } finally {
+        signal.removeEventListener("abort", onAbort);
+        connection.abort(new Error("connection done"));
       }
     }
   }
 
-  private async follow(chunks: AsyncIterable<Uint8Array>): Promise<void> {
+  private async follow(chunks: AsyncIterable<Uint8Array>, connection: AbortController): Promise<void> {
     const frames = new EventFrames();
-    for await (const chunk of chunks) {
-      for (const frame of frames.push(chunk)) {
-        if (frame.Index <= this.lastIndex) continue;
-        this.lastIndex = frame.Index;
-        this.o.onFrame(frame);
+    const stallMs = this.o.stallMs ?? 75_000;
+    const stalled = () =>
+      connection.abort(
+        new Error(`no data from Nomad's event stream for ${stallMs / 1000} s (not even a heartbeat)`),
+      );
+    let watchdog = setTimeout(stalled, stallMs);
+    try {
+      for await (const chunk of chunks) {
+        clearTimeout(watchdog);
+        watchdog = setTimeout(stalled, stallMs);
+        for (const frame of frames.push(chunk)) {
+          if (frame.Index <= this.lastIndex) continue;
+          this.lastIndex = frame.Index;
+          this.o.onFrame(frame);
+        }
       }
+    } catch (err) {
+      // The body's error after a stall is the abort; say why it was aborted.
+      throw connection.signal.aborted ? (connection.signal.reason as Error) : err;
+    } finally {
+      clearTimeout(watchdog);
     }
   }
 

@@ -22,7 +22,7 @@ function body(parts: string[], signal: AbortSignal, end: boolean): NomadStream {
   return { ok: true, chunks: chunks() };
 }
 
-function harness(answers: Array<(signal: AbortSignal) => NomadStream | Error>) {
+function harness(answers: Array<(signal: AbortSignal) => NomadStream | Error>, stallMs?: number) {
   const clock = new VirtualClock();
   const opens: Array<{ index: number; at: number }> = [];
   const frames: NomadEventFrame[] = [];
@@ -40,6 +40,7 @@ function harness(answers: Array<(signal: AbortSignal) => NomadStream | Error>) {
     observers: [{ onNomadEvents: (e) => told.push(e) }],
     onFrame: (frame) => frames.push(frame),
     backoff: new Backoff(1_000, 8_000, () => 1),
+    ...(stallMs !== undefined && { stallMs }),
   });
   return { clock, opens, frames, told, subscriber };
 }
@@ -115,5 +116,21 @@ describe("Nomad event subscriber", () => {
     expect(h.told[0]).toEqual(
       expect.objectContaining({ state: "disconnected", reason: "HTTP 500 no leader" }),
     );
+  });
+
+  it("gives up a connection that goes silent (no heartbeat) and reconnects from its index", async () => {
+    const h = harness([(s) => body([line(7)], s, false), (s) => body([line(8)], s, false)], 40);
+    const stop = new AbortController();
+    const running = h.subscriber.run(stop.signal);
+    await h.clock.until(() => h.frames.length === 2);
+    expect(h.opens.map((o) => o.index)).toEqual([0, 8]);
+    expect(h.told[1]).toEqual(
+      expect.objectContaining({
+        state: "disconnected",
+        reason: expect.stringMatching(/no data .* for 0.04 s/),
+      }),
+    );
+    stop.abort(new Error("term over"));
+    await running;
   });
 });
