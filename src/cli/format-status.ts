@@ -1,4 +1,5 @@
 import type { StatusReport } from "../api/admin-client.js";
+import type { LeaderReport } from "../operations/operations.js";
 import type { RolloutRecord } from "../coordinator/index.js";
 import type { ServiceStatus } from "../operations/index.js";
 import { seconds, table, utc, withDigest } from "./output.js";
@@ -64,7 +65,16 @@ function promotionLine(service: string, p: NonNullable<ServiceStatus["promotion"
 function leaderLine(leader: StatusReport["leader"]): string {
   if (!leader) return "leader: none — no tagroll instance is coordinating rollouts";
   const since = leader.since ? ` since ${utc(leader.since)}` : "";
-  return `leader: ${leader.instance ?? "(unnamed)"}${since}`;
+  return `leader: ${leader.instance ?? "(unnamed)"}${since}${nomadEventsNote(leader.nomadEvents)}`;
+}
+
+/** Said only when the leader's Nomad event stream is not followed: changes then wait for the sweep. */
+function nomadEventsNote(events: LeaderReport["nomadEvents"]): string {
+  if (!events || events.state === "connected") return "";
+  const since = events.since ? ` since ${utc(events.since)}` : "";
+  const reason = events.reason ? ` (${events.reason})` : "";
+  const what = events.state === "refused" ? "refused" : `${events.state}, reconnecting`;
+  return `\nNomad event stream ${what}${since}${reason}: Nomad-side changes are found only by the reconcile sweep`;
 }
 
 /**

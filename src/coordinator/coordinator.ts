@@ -181,7 +181,7 @@ export class Coordinator {
       defaults: nomadDefaults(this.o.config),
       clock: this.clock,
       logger: this.o.logger.child({ component: "nomad-events" }),
-      observers: this.o.observers ?? [],
+      observers: [...(this.o.observers ?? []), this.noteNomadEvents()],
       signal,
       busy: (service) => term.runners.get(service)?.busy() ?? false,
       check: async (names) => {
@@ -190,6 +190,22 @@ export class Coordinator {
       },
       ...(stream.debounceMs === undefined ? {} : { debounceMs: stream.debounceMs }),
     });
+  }
+
+  /**
+   * The stream's state goes into the leader key, so status, the CLI and the page on any instance
+   * say when Nomad-side changes are found only by the sweep (README, "Running at scale").
+   */
+  private noteNomadEvents(): RolloutObserver {
+    return {
+      onNomadEvents: (event) => {
+        if (event.state === "stopped") return;
+        const { state, reason, at } = event;
+        void this.election.note({
+          nomadEvents: { state, ...(reason !== undefined && { reason }), since: new Date(at).toISOString() },
+        });
+      },
+    };
   }
 
   private async lead(term: LeadershipTerm): Promise<void> {

@@ -37,9 +37,17 @@ export interface DeployResult {
   rolloutBefore?: string;
 }
 
+/** Who holds `tagroll/leader`, as written in the key (src/coordinator/leader/leader-election.ts). */
+export interface LeaderReport {
+  instance?: string;
+  since?: string;
+  /** The leader's Nomad event stream: `refused` or `disconnected` means only the sweep finds changes. */
+  nomadEvents?: { state: string; reason?: string; since?: string };
+}
+
 export interface StatusReport {
-  /** Who holds `tagroll/leader`, as written in the key; undefined when nobody leads. */
-  leader?: { instance?: string; since?: string };
+  /** Undefined when nobody leads. */
+  leader?: LeaderReport;
   services: ServiceStatus[];
 }
 
@@ -176,12 +184,20 @@ export function previousValue(history: HistoryEntry[], current: string | undefin
   return undefined;
 }
 
-function parseLeader(value: string): { instance?: string; since?: string } {
+function parseLeader(value: string): LeaderReport {
   try {
-    const parsed = JSON.parse(value) as { instance?: unknown; since?: unknown };
-    const leader: { instance?: string; since?: string } = {};
+    const parsed = JSON.parse(value) as { instance?: unknown; since?: unknown; nomadEvents?: unknown };
+    const leader: LeaderReport = {};
     if (typeof parsed.instance === "string") leader.instance = parsed.instance;
     if (typeof parsed.since === "string") leader.since = parsed.since;
+    const events = parsed.nomadEvents as { state?: unknown; reason?: unknown; since?: unknown } | undefined;
+    if (events && typeof events.state === "string") {
+      leader.nomadEvents = {
+        state: events.state,
+        ...(typeof events.reason === "string" && { reason: events.reason }),
+        ...(typeof events.since === "string" && { since: events.since }),
+      };
+    }
     return leader;
   } catch {
     return {};

@@ -37,6 +37,11 @@ export class LeaderElection {
   private renewedAt = 0;
   private leading = false;
   private readonly ttlMs: number;
+  /** When this instance last won the key, as written into it. */
+  private since = "";
+  /** What the leader adds to the key for this term (note()). */
+  private notes: Record<string, unknown> = {};
+  private noting: Promise<void> = Promise.resolve();
 
   constructor(private readonly options: LeaderElectionOptions) {
     this.ttlMs = parseSeconds(options.ttl);
@@ -56,8 +61,9 @@ export class LeaderElection {
     while (!stop.aborted) {
       try {
         const session = await this.ensureSession();
-        const payload = JSON.stringify({ instance: instanceId, since: new Date(clock.now()).toISOString() });
-        if (await kv.acquire(key, payload, session)) {
+        this.since = new Date(clock.now()).toISOString();
+        this.notes = {};
+        if (await kv.acquire(key, this.payload(instanceId), session)) {
           backoff.reset();
           await this.hold(session, lead, stop);
         } else {
@@ -72,6 +78,34 @@ export class LeaderElection {
       }
     }
     await this.resign();
+  }
+
+  /**
+   * Adds `fields` to the lock key's value while this instance leads (the state of Nomad's event
+   * stream), so `tagroll status` on any instance shows it. Re-acquiring a key one's own session
+   * holds only rewrites its value. A failed write is logged; the next note writes everything.
+   */
+  note(fields: Record<string, unknown>): Promise<void> {
+    Object.assign(this.notes, fields);
+    // One write at a time, each with everything noted so far: the last write holds the last state.
+    this.noting = this.noting.then(() => this.writeNotes());
+    return this.noting;
+  }
+
+  private async writeNotes(): Promise<void> {
+    const session = this.session;
+    if (!this.leading || session === undefined) return;
+    const { kv, key, instanceId, logger } = this.options;
+    await kv
+      .acquire(key, this.payload(instanceId), session)
+      .then((held) => {
+        if (!held) logger.warn("could not note the leader's state: the key is held by another session");
+      })
+      .catch((err: unknown) => logger.warn({ err }, "could not note the leader's state in the leader key"));
+  }
+
+  private payload(instanceId: string): string {
+    return JSON.stringify({ instance: instanceId, since: this.since, ...this.notes });
   }
 
   private async hold(

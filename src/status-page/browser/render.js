@@ -66,7 +66,14 @@ function renderAll() {
   const root = byId("services");
   root.replaceChildren(...[...views.values()].map(renderService));
   const l = byId("leader");
-  l.textContent = leader ? "leader: " + (leader.instance || "elected") : "no leader";
+  let text = leader ? "leader: " + (leader.instance || "elected") : "no leader";
+  // The leader's Nomad event stream, when it is not followed (src/coordinator/nomad-events/).
+  const stream = leader && leader.nomadEvents;
+  if (stream && stream.state !== "connected") {
+    text += " · Nomad event stream " + stream.state + (stream.reason ? " (" + stream.reason + ")" : "");
+    text += ": Nomad-side changes are found only by the reconcile sweep";
+  }
+  l.textContent = text;
 }
 
 /** @param {string} name */

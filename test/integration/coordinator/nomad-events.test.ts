@@ -8,6 +8,8 @@ import { startBenchTagroll, type BenchTagroll } from "../../bench/bench-tagroll.
 import { waitFor } from "../../helpers/cluster.js";
 import { getJsonFrom, runningAllocsOn, startTestCluster } from "../../helpers/multi-node.js";
 import { CuttableRelay } from "../../helpers/tcp-relay.js";
+import { Operations } from "../../../src/operations/index.js";
+import { createLogger } from "../../../src/core/logger.js";
 
 /**
  * Nomad-side changes found through Nomad's event stream (README, "Running at scale"), on the
@@ -74,7 +76,20 @@ describe("reconcile driven by Nomad's event stream", () => {
         timeoutMs: 60_000,
       },
     );
+    // What `tagroll status` on any instance says of the leader's stream, read from the leader key.
+    await waitFor("the leader key to say the stream is followed", async () => {
+      const { leader } = await statusReport();
+      return leader?.nomadEvents?.state === "connected";
+    });
   }, 300_000);
+
+  const statusReport = () =>
+    new Operations({
+      config: tagroll.config,
+      kv: tagroll.runtime.kv,
+      nomad: tagroll.runtime.nomad,
+      logger: createLogger({ level: "silent" }),
+    }).status();
 
   afterAll(async () => {
     await tagroll?.close();

@@ -40,6 +40,24 @@ describe("golden human output", () => {
     expect(formatStatus(gone, { allocations: true })).not.toContain("sha256:");
   });
 
+  it("says when the leader's Nomad event stream is not followed, and nothing when it is", () => {
+    const at = (state: string, reason?: string) => ({
+      services: [],
+      leader: {
+        instance: "tagroll-7f9c",
+        nomadEvents: { state, ...(reason && { reason }), since: "2026-01-01T10:00:00.000Z" },
+      },
+    });
+    expect(formatStatus(at("connected"), { allocations: false }).split("\n")[0]).toBe("leader: tagroll-7f9c");
+    expect(formatStatus(at("refused", "HTTP 403 Permission denied"), { allocations: false })).toContain(
+      "Nomad event stream refused since 2026-01-01 10:00:00Z (HTTP 403 Permission denied): " +
+        "Nomad-side changes are found only by the reconcile sweep",
+    );
+    expect(formatStatus(at("disconnected", "ECONNREFUSED"), { allocations: false })).toContain(
+      "Nomad event stream disconnected, reconnecting since",
+    );
+  });
+
   it("history, newest first", async () => {
     await expect(formatHistory(historyReport)).toMatchFileSnapshot(golden("history.txt"));
   });
