@@ -1,8 +1,10 @@
+import { expect } from "vitest";
 import { checkRegistries } from "../../../src/check/registry-check.js";
 import type { TagrollConfig } from "../../../src/config/types.js";
 import { systemClock } from "../../../src/core/clock.js";
 import { ConsulKvStore } from "../../../src/kv/consul-kv-store.js";
 import { capturingLogger } from "../../helpers/tagroll.js";
+import { history, modifyIndex } from "../ingress/kv-probe.js";
 
 /** What the supply-chain tests send and ask: a generic push webhook, and `tagroll check`'s registry findings. */
 
@@ -30,4 +32,26 @@ export async function registryFindings(config: TagrollConfig): Promise<string[]>
   } finally {
     kv.close();
   }
+}
+
+/** The `registries:` block giving tagroll the test registry's Basic credentials (env TEST_REGISTRY_PASSWORD). */
+export function registriesYaml(port: number, user: string): string[] {
+  return [
+    "registries:",
+    `  - { host: "127.0.0.1:${port}", insecure: true, username: ${user}, passwordEnv: TEST_REGISTRY_PASSWORD }`,
+  ];
+}
+
+/** Runs `action` and asserts that none of `keys` moved and `service` got no history entry. */
+export async function expectWritesNothing(
+  service: string,
+  keys: readonly string[],
+  action: () => Promise<void>,
+): Promise<void> {
+  const indexes = () => Promise.all(keys.map((key) => modifyIndex(key)));
+  const before = await indexes();
+  const entries = (await history(service)).length;
+  await action();
+  expect(await indexes()).toEqual(before);
+  expect(await history(service)).toHaveLength(entries);
 }
