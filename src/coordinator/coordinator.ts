@@ -20,6 +20,7 @@ import { ServiceRunner } from "./runner/index.js";
 import type { EngineTiming } from "./steps/index.js";
 import { nomadDefaults } from "./targets/index.js";
 import type { NomadDeployApi } from "../nomad/deploy-api.js";
+import type { DigestSync } from "../supply-chain/digest-sync.js";
 import { RedeployDriver } from "./redeploy/index.js";
 
 /** Runs `task` on a cron `schedule`; node-cron unless a test passes its own. */
@@ -48,6 +49,8 @@ export interface CoordinatorOptions {
   lockDelay?: string;
   /** Opens another pair's Consul, for promotions to it (README, "Promotion to another cluster"). */
   openRemoteKv?: (consul: ConsulConfig) => KvStore & { close(): void };
+  /** issue 12: pins the digest of a tag written without tagroll before its rollout (digest-sync.ts). */
+  pinDigest?: DigestSync;
 }
 
 /** What this instance runs while it leads. */
@@ -186,7 +189,16 @@ export class Coordinator {
     const runners = new Map(
       this.services.map((service) => [
         service.name,
-        new ServiceRunner({ service, engine, records, kv, clock: this.clock, logger, signal: term.signal }),
+        new ServiceRunner({
+          service,
+          engine,
+          records,
+          kv,
+          clock: this.clock,
+          logger,
+          signal: term.signal,
+          ...(this.o.pinDigest && { pinDigest: this.o.pinDigest }),
+        }),
       ]),
     );
     const watcher = new KvWatcher({

@@ -123,6 +123,8 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
         observers,
         // Promotion to another Consul/Nomad pair (README, "Promotion to another cluster").
         openRemoteKv: (consul) => new ConsulKvStore(consul, consulLog),
+        // issue 12: a tag written without its digest gets one before its rollout.
+        ...(supplyChain && { pinDigest: supplyChain.pinDigest }),
       })
     : undefined;
   const parts: RuntimeParts = {

@@ -130,6 +130,29 @@ export class RolloutEngine {
     }
   }
 
+  /**
+   * Ends a rollout that must not start — its tag was refused by the supply-chain gate (README,
+   * "Supply chain": hand edits) — as `failed` with `reason`, restarting nothing.
+   */
+  async refuse(
+    record: RolloutRecord,
+    service: ServiceConfig,
+    reason: string,
+    signal: AbortSignal,
+  ): Promise<RolloutRecord> {
+    const logger = this.o.logger.child({ service: service.name, rolloutId: record.id });
+    const ctx: StepContext = { ...this.o, logger, signal, timing: this.timing };
+    this.emit({
+      type: "rollout-started",
+      ...this.base(record),
+      kind: record.kind,
+      value: record.value,
+      resumed: false,
+    });
+    logger.warn({ value: record.value, reason }, "rollout refused before any restart");
+    return this.finish(record, "failed", serialSaver(ctx, this.o.records, record), reason);
+  }
+
   /** Supersedes and plans when asked, then moves the planned allocations (runPhase). */
   private async pass(
     ctx: StepContext,

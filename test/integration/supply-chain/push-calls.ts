@@ -5,6 +5,7 @@ import { systemClock } from "../../../src/core/clock.js";
 import { ConsulKvStore } from "../../../src/kv/consul-kv-store.js";
 import { capturingLogger } from "../../helpers/tagroll.js";
 import { history, modifyIndex } from "../ingress/kv-probe.js";
+import { getJsonFrom, runningAllocsOn } from "../../helpers/multi-node.js";
 
 /** What the supply-chain tests send and ask: a generic push webhook, and `tagroll check`'s registry findings. */
 
@@ -54,4 +55,21 @@ export async function expectWritesNothing(
   await action();
   expect(await indexes()).toEqual(before);
   expect(await history(service)).toHaveLength(entries);
+}
+
+/** What each running allocation of `jobId` was started with (the demo app reports its tag and digest). */
+export async function servedBy(
+  nomadAddr: string,
+  jobId: string,
+): Promise<Array<{ tag: string; digest: string | null }>> {
+  const allocs = await runningAllocsOn(nomadAddr, jobId);
+  return Promise.all(
+    allocs.map(async (a) => {
+      const alloc = await getJsonFrom<{
+        AllocatedResources: { Shared: { Ports: Array<{ Label: string; Value: number; HostIP: string }> } };
+      }>(nomadAddr, `/v1/allocation/${a.ID}`);
+      const port = alloc.AllocatedResources.Shared.Ports.find((p) => p.Label === "http")!;
+      return getJsonFrom<{ tag: string; digest: string | null }>(`http://${port.HostIP}:${port.Value}`, "/");
+    }),
+  );
 }
