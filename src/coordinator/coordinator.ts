@@ -181,7 +181,7 @@ export class Coordinator {
       records,
       observers: [...observers, gates.observer],
       appendHistory: (service, note) => history.append(service, note),
-      revertValue: (key, from, to) => gates.revert(key, from, to),
+      revertValue: (key, from, to, digest) => gates.revert(key, from, to, digest),
       nomadDefaults: nomadDefaults(config),
       ...(this.o.timing ? { timing: this.o.timing } : {}),
       ...(this.o.deployApi ? { redeploy: this.redeployDriver(this.o.deployApi, gates) } : {}),

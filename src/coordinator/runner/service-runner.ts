@@ -9,7 +9,7 @@ import { decideNext, type NextAction } from "./next-action.js";
 import { requestKey } from "../../state/kv-layout.js";
 import type { RestartRequest } from "../model/index.js";
 import type { RolloutEngine } from "../engine/index.js";
-import type { RolloutRecord } from "../model/index.js";
+import { settledDigest, type RolloutRecord } from "../model/index.js";
 import type { RolloutRecords } from "../leader/index.js";
 import { retrying } from "../steps/index.js";
 import type { DigestSync } from "../../supply-chain/digest-sync.js";
@@ -122,6 +122,10 @@ export class ServiceRunner {
     }
     const digest = action.kind === "adopt" ? undefined : (pinned?.digest ?? (await this.pinnedDigest()));
     if (digest !== undefined) fresh.digest = digest;
+    const before = record && settledDigest(record);
+    if (action.kind === "deploy" && before !== undefined && this.o.service.supplyChain?.digestKey) {
+      fresh.previousDigest = before;
+    }
     await this.o.records.save(fresh);
     if (action.kind === "restart" && this.request) await this.clearRequest();
     if (action.kind === "adopt") {

@@ -33,7 +33,8 @@ describe("hand-edited tag keeps its digest (multi-node, real registry)", () => {
     client = new AgentClient(cluster.consulAddr, cluster.nomadAddr);
     reg = await startSigningRegistry(cluster.dir);
     image = reg.image("handedit");
-    await client.deployDemo(service, "v0", { count: 2 });
+    // A short healthy deadline: the broken tag of the last test fails fast.
+    await client.deployDemo(service, "v0", { count: 2, healthyDeadline: "15s" });
     await waitForPassing(cluster.consulAddr, service, 2);
     logFile = `${cluster.dir}/tagroll-handedit.log`;
     tagroll = await startBenchTagroll({
@@ -136,5 +137,28 @@ describe("hand-edited tag keeps its digest (multi-node, real registry)", () => {
       return now.length === 2 && now.every((s) => s.tag === "v2" && s.digest === d2);
     });
     await expect(readFile(logFile, "utf8")).resolves.not.toContain(reg.password);
+  });
+
+  it("a broken tag reverts: the previous tag AND its digest go back, every allocation ends on both", async () => {
+    const d2 = await kvValue(digestKey);
+    expect(await kvValue(tagKey)).toBe("v2");
+    const d3 = await reg.push(image, "v3-broken");
+    await handEdit("v3-broken");
+    await waitFor(
+      "the broken rollout to revert",
+      async () => {
+        const r = await record();
+        return r.value === "v3-broken" && r.status === "reverted";
+      },
+      { timeoutMs: 240_000, intervalMs: 500 },
+    );
+    expect(await record()).toMatchObject({ digest: d3, previousValue: "v2", previousDigest: d2 });
+    expect(await kvValue(tagKey)).toBe("v2");
+    // Without the digest going back, the reverted allocations would pull the broken image by digest.
+    expect(await kvValue(digestKey)).toBe(d2);
+    await waitFor("every allocation to run v2 with its digest again", async () => {
+      const now = await served();
+      return now.length === 2 && now.every((s) => s.tag === "v2" && s.digest === d2);
+    });
   });
 });
