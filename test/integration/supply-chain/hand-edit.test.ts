@@ -6,6 +6,7 @@ import { rolloutKey } from "../../../src/state/kv-layout.js";
 import { AgentClient } from "../../bench/agent-client.js";
 import { startBenchTagroll, type BenchTagroll } from "../../bench/bench-tagroll.js";
 import { sleep, waitFor } from "../../helpers/cluster.js";
+import { readHistory } from "../../helpers/history.js";
 import { startTestCluster, waitForPassing } from "../../helpers/multi-node.js";
 import { registriesYaml, servedBy } from "./push-calls.js";
 import { startSigningRegistry, USER, type SigningRegistry } from "./signing-registry.js";
@@ -159,6 +160,32 @@ describe("hand-edited tag keeps its digest (multi-node, real registry)", () => {
     await waitFor("every allocation to run v2 with its digest again", async () => {
       const now = await served();
       return now.length === 2 && now.every((s) => s.tag === "v2" && s.digest === d2);
+    });
+  });
+
+  it("a hand-edited tag the registry does not have ends the rollout failed with the reason; nothing restarts", async () => {
+    const digest = await kvValue(digestKey);
+    const restartsBefore = tagroll.restarts.length;
+    await handEdit("v9-missing");
+    await waitFor(
+      "the rollout of the missing tag to end",
+      async () => {
+        const r = await record();
+        return r.value === "v9-missing" && r.status === "failed";
+      },
+      { timeoutMs: 120_000, intervalMs: 500 },
+    );
+    expect((await record()).error).toMatch(
+      /v9-missing was written without tagroll and tag v9-missing is not in/,
+    );
+    expect(tagroll.restarts.length).toBe(restartsBefore);
+    expect(await kvValue(digestKey)).toBe(digest);
+    expect((await served()).every((s) => s.tag === "v2" && s.digest === digest)).toBe(true);
+    expect((await readHistory(service, cluster.consulAddr)).at(-1)).toMatchObject({
+      kind: "rollout",
+      tag: "v9-missing",
+      outcome: "failed",
+      message: expect.stringContaining("is not in"),
     });
   });
 });
