@@ -7,7 +7,7 @@ import { durationMs, filePath, integer, nonEmpty, serviceKey } from "./schema-fi
  * block there.
  */
 export const supplyChainFields = {
-  /** Pin the digest: `true` writes `IMAGE_DIGEST` beside the tag key, `{ key }` names the key. */
+  /** Pin the digest (the default): `IMAGE_DIGEST` beside the tag key, `{ key }` names the key, `false` opts out. */
   digest: z.union([z.boolean(), z.strictObject({ key: serviceKey.optional() })]).optional(),
   /** PEM public key file(s) whose cosign signature an image must carry; several while keys rotate. */
   verify: z.strictObject({ cosignPublicKey: z.union([filePath, z.array(filePath).min(1)]) }).optional(),

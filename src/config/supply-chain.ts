@@ -9,8 +9,9 @@ export function defaultDigestKey(tagKey: string): string {
 }
 
 /**
- * A service's supply-chain settings, or undefined when it uses none. Verifying or polling needs
- * the digest, so either turns pinning on with the default key.
+ * A service's supply-chain settings, or undefined when it uses none. Digest pinning is on unless
+ * the service sets `digest: false` (README, "Supply chain"): every accepted push then writes the
+ * digest beside the tag. Verifying and polling need the digest, so they refuse `digest: false`.
  */
 export function buildSupplyChain(
   raw: SupplyChainFileFields,
@@ -18,11 +19,19 @@ export function buildSupplyChain(
   at: string,
   ctx: ResolveContext,
 ): SupplyChainConfig | undefined {
-  const wantsDigest = raw.digest !== undefined && raw.digest !== false;
-  if (!wantsDigest && !raw.verify && !raw.poll && !raw.prune) return undefined;
+  const optedOut = raw.digest === false;
+  if (optedOut) {
+    for (const field of ["verify", "poll"] as const) {
+      if (raw[field] === undefined) continue;
+      ctx.problem(
+        `${at}.${field}`,
+        `needs the image digest, but digest is false: remove "digest: false" or remove ${field}`,
+      );
+    }
+    if (!raw.prune) return undefined;
+  }
   const keyed = typeof raw.digest === "object" ? raw.digest.key : undefined;
-  const pin = wantsDigest || raw.verify !== undefined || raw.poll !== undefined;
-  const digestKey = pin ? (keyed ?? defaultDigestKey(tagKey)) : undefined;
+  const digestKey = optedOut ? undefined : (keyed ?? defaultDigestKey(tagKey));
   if (digestKey !== undefined && digestKey === tagKey) {
     ctx.problem(`${at}.digest.key`, "must differ from the tag key");
   }

@@ -190,7 +190,7 @@ export interface RegistryConfig {
 }
 
 export interface SupplyChainConfig {
-  /** KV key the digest is written to, next to the tag; unset = digests are not pinned. */
+  /** KV key the digest is written to, next to the tag; unset only with `digest: false`. */
   digestKey?: string;
   /** cosign public keys (PEM) of which one must have signed the digest; empty = no check. */
   publicKeys: Array<{ file: string; pem: string }>;

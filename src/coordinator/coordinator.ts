@@ -25,6 +25,7 @@ import { ServiceRunner } from "./runner/index.js";
 import type { EngineTiming } from "./steps/index.js";
 import { nomadDefaults } from "./targets/index.js";
 import type { NomadDeployApi } from "../nomad/deploy-api.js";
+import type { DigestSync } from "../supply-chain/digest-sync.js";
 import { RedeployDriver } from "./redeploy/index.js";
 import { followNomadEvents, type OpenEventStream } from "./nomad-events/index.js";
 
@@ -59,6 +60,8 @@ export interface CoordinatorOptions {
    * (src/coordinator/nomad-events/; README, "Running at scale"). Without it only the sweep finds them.
    */
   nomadEvents?: { open: OpenEventStream; debounceMs?: number };
+  /** issue 12: pins the digest of a tag written without tagroll before its rollout (digest-sync.ts). */
+  pinDigest?: DigestSync;
 }
 
 /** What this instance runs while it leads. */
@@ -236,7 +239,7 @@ export class Coordinator {
       records,
       observers: [...observers, gates.observer],
       appendHistory: (service, note) => history.append(service, note),
-      revertValue: (key, from, to) => gates.revert(key, from, to),
+      revertValue: (key, from, to, digest) => gates.revert(key, from, to, digest),
       nomadDefaults: nomadDefaults(config),
       ...(this.o.timing ? { timing: this.o.timing } : {}),
       ...(this.o.deployApi ? { redeploy: this.redeployDriver(this.o.deployApi, gates) } : {}),
@@ -244,7 +247,16 @@ export class Coordinator {
     const runners = new Map(
       this.services.map((service) => [
         service.name,
-        new ServiceRunner({ service, engine, records, kv, clock: this.clock, logger, signal: term.signal }),
+        new ServiceRunner({
+          service,
+          engine,
+          records,
+          kv,
+          clock: this.clock,
+          logger,
+          signal: term.signal,
+          ...(this.o.pinDigest && { pinDigest: this.o.pinDigest }),
+        }),
       ]),
     );
     const watcher = new KvWatcher({

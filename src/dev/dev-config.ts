@@ -4,11 +4,16 @@ import type { TagrollConfig } from "../config/types.js";
 
 const DEV_CONFIG_PATH = "/tagroll-dev/tagroll.yaml";
 
-/** The demo service as a user would configure it; the demo job opts in with `meta.tagroll_service`. */
+/**
+ * The demo service as a user would configure it; the demo job opts in with `meta.tagroll_service`.
+ * The demo image is on no registry tagroll can reach, and the printed Docker Hub payload names no
+ * digest, so the demo deploys by tag alone (`digest: false`, README "Supply chain").
+ */
 const DEV_YAML = `
 services:
   - name: demo
     image: docker.io/tagroll/demo
+    digest: false
     policy:
       order: none
 `;

@@ -26,11 +26,18 @@ export function supplyChainMetrics(registry: Registry): SupplyChainObserver {
     labelNames: ["service", "outcome"] as const,
     registers,
   });
+  const digestPending = new Counter({
+    name: "tagroll_digest_pending_total",
+    help: "Rollout starts of a tag written without tagroll held back because its digest could not be resolved",
+    labelNames: ["service"] as const,
+    registers,
+  });
   return {
     onRefused: (service, kind, via) =>
       refused.inc({ service: safeLabel(service), reason: safeLabel(kind), via }),
     onPoll: (service, outcome) => polls.inc({ service: safeLabel(service), outcome: safeLabel(outcome) }),
     onPrune: (service, outcome, count) =>
       pruned.inc({ service: safeLabel(service), outcome: safeLabel(outcome) }, count),
+    onDigestPending: (service) => digestPending.inc({ service: safeLabel(service) }),
   };
 }

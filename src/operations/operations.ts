@@ -6,6 +6,7 @@ import type { Logger } from "../core/logger.js";
 import type { KvStore } from "../kv/kv-store.js";
 import type { NomadApi } from "../nomad/nomad-api.js";
 import { writeDesiredTag } from "../state/desired-tag-writer.js";
+import { writePinnedTag } from "../supply-chain/pinned-write.js";
 import { HistoryStore, type HistoryEntry } from "../state/history-store.js";
 import { assertValidTag } from "../webhooks/tag-grammar.js";
 import { followRollout, type FollowOptions } from "./follow-rollout.js";
@@ -69,14 +70,24 @@ export class Operations {
   async deploy(
     serviceName: string,
     tag: string,
-    options: { source?: string; kind?: "operator" | "rollback" } = {},
+    options: { source?: string; kind?: "operator" | "rollback"; digest?: string } = {},
   ): Promise<DeployResult> {
     const service = this.service(serviceName);
     assertValidTag(tag);
     const rolloutBefore = (await loadRecord(this.o.kv, service.name))?.id;
-    const write = await writeDesiredTag(this.o.kv, service.key, () => ({ write: tag }), {
-      clock: this.clock,
-    });
+    // issue 12: a rollback writes the digest its value ran with beside it, in one transaction;
+    // otherwise the leader resolves the digest before the rollout (src/supply-chain/digest-sync.ts).
+    const digestKey = service.supplyChain?.digestKey;
+    const write =
+      digestKey !== undefined && options.digest !== undefined
+        ? await writePinnedTag(
+            this.o.kv,
+            service.key,
+            tag,
+            { key: digestKey, value: options.digest },
+            this.clock,
+          )
+        : await writeDesiredTag(this.o.kv, service.key, () => ({ write: tag }), { clock: this.clock });
     const result: DeployResult = {
       service: service.name,
       key: service.key,
@@ -92,6 +103,7 @@ export class Operations {
         tag,
         source: options.source ?? "cli",
         outcome: "written",
+        ...(options.digest !== undefined && digestKey !== undefined && { digest: options.digest }),
       } as const;
       await this.history.append(service.name, previous === undefined ? entry : { ...entry, previous });
     }
@@ -117,9 +129,13 @@ export class Operations {
   async rollback(serviceName: string, source = "cli"): Promise<DeployResult> {
     const service = this.service(serviceName);
     const current = (await this.o.kv.get(service.key))?.value;
-    const target = previousValue(await this.history.list(service.name), current);
+    const target = previousRun(await this.history.list(service.name), current);
     if (target === undefined) throw new NotFoundError(`no earlier value of ${service.name} to roll back to`);
-    return this.deploy(service.name, target, { source, kind: "rollback" });
+    return this.deploy(service.name, target.value, {
+      source,
+      kind: "rollback",
+      ...(target.digest !== undefined && { digest: target.digest }),
+    });
   }
 
   async status(serviceName?: string): Promise<StatusReport> {
@@ -171,15 +187,24 @@ export class Operations {
  * ran its tag, and before it its previous value; a reverted rollout ended on its previous value.
  */
 export function previousValue(history: HistoryEntry[], current: string | undefined): string | undefined {
+  return previousRun(history, current)?.value;
+}
+
+/** previousValue and, when the history entry recorded it, the digest that value ran with (issue 12). */
+export function previousRun(
+  history: HistoryEntry[],
+  current: string | undefined,
+): { value: string; digest?: string } | undefined {
   for (const entry of [...history].reverse()) {
-    const ran: Array<string | undefined> = [];
+    const ran: Array<[string | undefined, string | undefined]> = [];
     if (entry.outcome === "succeeded" && (entry.kind === "rollout" || entry.kind === "restart")) {
-      ran.push(entry.tag, entry.previous);
+      ran.push([entry.tag, entry.digest], [entry.previous, entry.previousDigest]);
     } else if (entry.kind === "revert" && entry.outcome === "reverted") {
-      ran.push(entry.previous);
+      ran.push([entry.previous, entry.previousDigest]);
     }
-    const found = ran.find((value) => value !== undefined && value !== current);
-    if (found !== undefined) return found;
+    const found = ran.find(([value]) => value !== undefined && value !== current);
+    if (found?.[0] !== undefined)
+      return { value: found[0], ...(found[1] !== undefined && { digest: found[1] }) };
   }
   return undefined;
 }

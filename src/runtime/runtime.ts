@@ -127,6 +127,8 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
         openRemoteKv: (consul) => new ConsulKvStore(consul, consulLog),
         // Nomad's event stream drives prompt reconcile checks (README, "Running at scale").
         nomadEvents: { open: (index, signal) => openNomadEvents(nomad.http, index, signal) },
+        // issue 12: a tag written without its digest gets one before its rollout.
+        ...(supplyChain && { pinDigest: supplyChain.pinDigest }),
       })
     : undefined;
   const parts: RuntimeParts = {

@@ -6,6 +6,7 @@ import type { HistoryStore } from "../state/history-store.js";
 import type { RolloutObserver } from "../coordinator/index.js";
 import { pruneAfterRollout } from "../prune/prune-after-rollout.js";
 import { RegistryPruner } from "../prune/registry-pruner.js";
+import { digestSync, type DigestSync } from "../supply-chain/digest-sync.js";
 import { RegistryPoller } from "../supply-chain/registry-poller.js";
 import { RegistryPool } from "../supply-chain/registry-pool.js";
 import { SupplyChainGate } from "../supply-chain/supply-chain-gate.js";
@@ -17,6 +18,8 @@ export interface SupplyChainParts {
   poller: RegistryPoller | undefined;
   observer: SupplyChainObserver;
   pruner: RegistryPruner;
+  /** The coordinator's check of a tag written without its digest (digest-sync.ts). */
+  pinDigest: DigestSync;
   /** Prunes after each succeeded rollout (services with `prune`). */
   rolloutObservers: RolloutObserver[];
   start(): void;
@@ -65,6 +68,7 @@ export function buildSupplyChain(deps: {
     poller,
     observer,
     pruner,
+    pinDigest: digestSync({ kv: deps.kv, gate, log, observer }),
     rolloutObservers: [afterRollout],
     start: () => poller?.start(),
     stop: async () => {

@@ -3,7 +3,11 @@ import { RegistryNotFoundError } from "../registry/registry-errors.js";
 import { isSha256Digest } from "../registry/media-types.js";
 import { loadPublicKeys, type NamedKey } from "./cosign-signature.js";
 import type { RegistryPool } from "./registry-pool.js";
-import { NO_SUPPLY_CHAIN_OBSERVER, type SupplyChainObserver } from "./supply-chain-observer.js";
+import {
+  NO_SUPPLY_CHAIN_OBSERVER,
+  type AdmitVia,
+  type SupplyChainObserver,
+} from "./supply-chain-observer.js";
 import { verifySignature } from "./verify-signature.js";
 
 export type RefusalKind = "not_found" | "unsigned" | "wrong_key" | "other_image";
@@ -31,7 +35,7 @@ export class SupplyChainGate {
     service: ServiceConfig,
     tag: string,
     payloadDigest?: string,
-    via: "webhook" | "poll" = "webhook",
+    via: AdmitVia = "webhook",
   ): Promise<Admission> {
     const admission = await this.decide(service, tag, payloadDigest);
     if (!admission.admitted) this.observer.onRefused(service.name, admission.kind, via);

@@ -9,6 +9,7 @@ import { observeAll, type CoordinatorEvent } from "../../src/coordinator/index.j
 import { startRuntime, type Runtime, type RuntimeOptions } from "../../src/runtime/runtime.js";
 import { TimedRestarts, type RestartCall } from "./timed-restarts.js";
 import { waitFor } from "../helpers/cluster.js";
+import { tagOnly } from "../helpers/tag-only.js";
 import { rolloutKey } from "../../src/state/kv-layout.js";
 import { createAdminToken, type Scope } from "../../src/tokens/index.js";
 
@@ -29,6 +30,8 @@ export interface BenchTagrollOptions {
   env?: Record<string, string>;
   /** More files the configuration reads (token files), by absolute path. */
   files?: Record<string, string>;
+  /** Keep the default digest pinning on services that do not mention it (default: `digest: false`, tag-only.ts). */
+  pinDigests?: boolean;
 }
 
 /** A coordinator event and the wall-clock time the benchmark saw it. */
@@ -59,8 +62,12 @@ export interface BenchTagroll {
 
 /** The configuration `tagroll serve` would build from this YAML and the standard variables. */
 export function benchConfig(
-  o: Pick<BenchTagrollOptions, "consulAddr" | "nomadAddr" | "yaml" | "coordinator" | "env" | "files">,
+  o: Pick<
+    BenchTagrollOptions,
+    "consulAddr" | "nomadAddr" | "yaml" | "coordinator" | "env" | "files" | "pinDigests"
+  >,
 ) {
+  const yaml = o.pinDigests ? o.yaml : tagOnly(o.yaml);
   const config = loadConfig({
     flags: { config: CONFIG_PATH, host: "127.0.0.1", coordinator: o.coordinator },
     env: {
@@ -70,7 +77,7 @@ export function benchConfig(
       ...o.env,
     },
     cwd: "/bench",
-    readFile: (path) => (path === CONFIG_PATH ? o.yaml : o.files?.[path]),
+    readFile: (path) => (path === CONFIG_PATH ? yaml : o.files?.[path]),
   });
   // An ephemeral port: the schema wants 1-65535, and a fixed one could collide on a shared machine.
   return { ...config, server: { ...config.server, port: 0 } } satisfies TagrollConfig;

@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { tagOnly } from "./tag-only.js";
 
 /**
  * The real `tagroll` CLI as a child process (`node --import tsx src/cli/main.ts …`), for tests
@@ -49,13 +50,17 @@ export function runCli(
   });
 }
 
-/** A temp folder holding a config file, for commands that read `--config`. */
+/**
+ * A temp folder holding a config file, for commands that read `--config`; services that do not
+ * mention digests get `digest: false` unless `pinDigests` (tag-only.ts).
+ */
 export async function writeConfigDir(
   yaml: string,
+  options: { pinDigests?: boolean } = {},
 ): Promise<{ dir: string; file: string; remove(): Promise<void> }> {
   const dir = await mkdtemp(join(tmpdir(), "tagroll-cli-"));
   const file = join(dir, "tagroll.yaml");
-  await writeFile(file, yaml);
+  await writeFile(file, options.pinDigests ? yaml : tagOnly(yaml));
   return { dir, file, remove: () => rm(dir, { recursive: true, force: true }) };
 }
 

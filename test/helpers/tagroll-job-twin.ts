@@ -1,4 +1,5 @@
 import { fileURLToPath } from "node:url";
+import { tagOnly } from "./tag-only.js";
 
 /** `dist/cli/main.js` of this checkout: what the raw_exec twin runs instead of the image. */
 export const CLI_MAIN = fileURLToPath(new URL("../../dist/cli/main.js", import.meta.url));
@@ -46,7 +47,7 @@ export function rawExecTwin<T extends JobJson>(docker: T, configYaml?: string): 
       task.Env = { ...task.Env, ...TWIN_ENV };
       for (const template of task.Templates ?? []) {
         if (configYaml !== undefined && template.DestPath === "local/tagroll.yaml") {
-          template.EmbeddedTmpl = configYaml;
+          template.EmbeddedTmpl = tagOnly(configYaml);
         }
       }
     }

@@ -7,6 +7,7 @@ import { systemClock } from "../../src/core/clock.js";
 import { createLogger, type Logger } from "../../src/core/logger.js";
 import { startRuntime, type Runtime } from "../../src/runtime/runtime.js";
 import { createWebhookToken } from "../../src/tokens/webhook-token.js";
+import { tagOnly } from "./tag-only.js";
 
 /**
  * tagroll started in-process for integration tests: the configuration comes from the real
@@ -30,13 +31,16 @@ export interface TagrollTestOptions {
   consulAddr?: string;
   /** Default false: ingress tests must not start rollouts. */
   coordinator?: boolean;
+  /** Keep the default digest pinning on services that do not mention it (default: `digest: false`, tag-only.ts). */
+  pinDigests?: boolean;
 }
 
 export const CONFIG_PATH = "/virtual/tagroll/tagroll.yaml";
 
 /** The validated configuration, exactly as `tagroll serve` would build it from these inputs. */
 export function loadTestConfig(options: TagrollTestOptions): TagrollConfig {
-  const files = new Map(Object.entries({ ...options.files, [CONFIG_PATH]: options.yaml }));
+  const yaml = options.pinDigests ? options.yaml : tagOnly(options.yaml);
+  const files = new Map(Object.entries({ ...options.files, [CONFIG_PATH]: yaml }));
   return loadConfig({
     flags: { config: CONFIG_PATH, host: "127.0.0.1", coordinator: options.coordinator ?? false },
     env: {

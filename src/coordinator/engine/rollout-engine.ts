@@ -20,6 +20,7 @@ import {
 import { DEFAULT_TIMING, Deadline, retrying, type EngineTiming, type StepContext } from "../steps/index.js";
 import { resolveTargets, type GroupTarget } from "../targets/index.js";
 import type { RedeployDriver } from "../redeploy/index.js";
+import type { DigestWrite } from "../revert-value.js";
 
 /** How often a plan waiting for starting allocations looks again. */
 const PENDING_POLL_MS = 1_000;
@@ -34,7 +35,7 @@ export interface RolloutEngineOptions {
   /** Appends to `tagroll/history/<service>` (HistoryStore.append). */
   appendHistory: (service: string, entry: HistoryNote) => Promise<unknown>;
   /** CAS-writes `to` into `key` if it still holds `from`. */
-  revertValue: (key: string, from: string, to: string) => Promise<RevertWrite>;
+  revertValue: (key: string, from: string, to: string, digest?: DigestWrite) => Promise<RevertWrite>;
   nomadDefaults: NomadScope;
   timing?: EngineTiming;
   /** Drives services with the `redeploy` strategy (src/coordinator/redeploy/). */
@@ -48,6 +49,8 @@ export interface HistoryNote {
   previous?: string;
   outcome: string;
   message?: string;
+  digest?: string;
+  previousDigest?: string;
 }
 
 /** How the service's runner steers a running rollout. */
@@ -117,7 +120,7 @@ export class RolloutEngine {
         case "finish":
           return this.finish(record, action.status, save, action.error);
         case "revert": {
-          const write = await this.revert(ctx, record, control, action.reason);
+          const write = await this.revert(ctx, record, service, control, action.reason);
           last = { kind: "revert-write", write, reason: action.reason };
           break;
         }
@@ -128,6 +131,29 @@ export class RolloutEngine {
         }
       }
     }
+  }
+
+  /**
+   * Ends a rollout that must not start — its tag was refused by the supply-chain gate (README,
+   * "Supply chain": hand edits) — as `failed` with `reason`, restarting nothing.
+   */
+  async refuse(
+    record: RolloutRecord,
+    service: ServiceConfig,
+    reason: string,
+    signal: AbortSignal,
+  ): Promise<RolloutRecord> {
+    const logger = this.o.logger.child({ service: service.name, rolloutId: record.id });
+    const ctx: StepContext = { ...this.o, logger, signal, timing: this.timing };
+    this.emit({
+      type: "rollout-started",
+      ...this.base(record),
+      kind: record.kind,
+      value: record.value,
+      resumed: false,
+    });
+    logger.warn({ value: record.value, reason }, "rollout refused before any restart");
+    return this.finish(record, "failed", serialSaver(ctx, this.o.records, record), reason);
   }
 
   /** Supersedes and plans when asked, then moves the planned allocations (runPhase). */
@@ -164,11 +190,15 @@ export class RolloutEngine {
   private async revert(
     ctx: StepContext,
     record: RolloutRecord,
+    service: ServiceConfig,
     control: RolloutControl,
     reason: string,
   ): Promise<RevertWrite> {
     const previous = record.previousValue as string;
-    const write = await retrying(ctx, () => this.o.revertValue(record.key, record.value, previous));
+    // issue 12: the previous digest goes back with the previous tag (README, "Supply chain").
+    const key = service.supplyChain?.digestKey;
+    const digest = key && record.previousDigest ? { key, value: record.previousDigest } : undefined;
+    const write = await retrying(ctx, () => this.o.revertValue(record.key, record.value, previous, digest));
     if (!write.written) return write;
     control.wrote(previous);
     record.status = "reverting";
@@ -222,6 +252,9 @@ export class RolloutEngine {
     const kind = status === "reverted" ? "revert" : record.kind === "restart" ? "restart" : "rollout";
     const note: HistoryNote = { id: `${record.id}-${status}`, kind, tag: record.value, outcome: status };
     if (record.previousValue !== undefined) note.previous = record.previousValue;
+    // issue 12: the digests, so a later rollback can write the one its tag ran with.
+    if (record.digest !== undefined) note.digest = record.digest;
+    if (record.previousDigest !== undefined) note.previousDigest = record.previousDigest;
     if (record.error) note.message = record.error;
     await this.o
       .appendHistory(record.service, note)

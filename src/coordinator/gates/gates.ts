@@ -8,7 +8,7 @@ import { promoteValue } from "../../gates/promotion.js";
 import type { HistoryStore } from "../../state/history-store.js";
 import type { RevertWrite } from "../engine/index.js";
 import { notify, type RolloutObserver, type RolloutRecord } from "../model/index.js";
-import { revertValue } from "../revert-value.js";
+import { revertValue, type DigestWrite } from "../revert-value.js";
 import { RemotePromoter } from "./remote-promoter.js";
 import { ServiceGate } from "./service-gate.js";
 
@@ -111,10 +111,10 @@ export class Gates {
    * runner (waiting for approval or a window), the previous value must still go back — the
    * allocations render the key — so the waiting value is replaced (the gate records that).
    */
-  async revert(key: string, from: string, to: string): Promise<RevertWrite> {
+  async revert(key: string, from: string, to: string, digest?: DigestWrite): Promise<RevertWrite> {
     const gates = this.o.services.filter((s) => s.key === key).flatMap((s) => this.gates.get(s.name) ?? []);
     for (const gate of gates) gate.expectOwnWrite(to);
-    const write = await this.revertHeld(gates, key, from, to);
+    const write = await this.revertHeld(gates, key, from, to, digest);
     if (!write.written) for (const gate of gates) gate.expectOwnWrite(undefined);
     return write;
   }
@@ -124,13 +124,14 @@ export class Gates {
     key: string,
     from: string,
     to: string,
+    digest: DigestWrite | undefined,
   ): Promise<RevertWrite> {
-    const write = await revertValue(this.o.kv, key, from, to, this.o.clock);
+    const write = await revertValue(this.o.kv, key, from, to, this.o.clock, digest);
     if (write.written || write.current === undefined) return write;
     const current = write.current;
     if (!gates.some((gate) => gate.holds(current))) return write;
     this.o.logger.warn({ key, waiting: current, to }, "revert replaces a value its gate holds");
-    return revertValue(this.o.kv, key, current, to, this.o.clock);
+    return revertValue(this.o.kv, key, current, to, this.o.clock, digest);
   }
 
   async idle(): Promise<void> {

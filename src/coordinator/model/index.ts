@@ -27,6 +27,7 @@ export {
   type RolloutRecord,
   type RolloutStatus,
   settledValue,
+  settledDigest,
   type TaskMark,
 } from "./rollout-record.js";
 export { type RedeployJobProgress } from "./redeploy-progress.js";

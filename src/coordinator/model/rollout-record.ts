@@ -98,6 +98,20 @@ export interface RolloutRecord {
    * restarted before its template holds the new digest. Dropped when a newer value supersedes.
    */
   digest?: string;
+  /**
+   * issue 12: the digest `previousValue` ran with (the digest the service settled on before this
+   * rollout); autoRevert writes it back beside `previousValue` in the same transaction, so the
+   * reverted allocations do not pull the failing image by its digest.
+   */
+  previousDigest?: string;
+}
+
+/** The digest the service settled on with `settledValue(record)`, when the record knows it. */
+export function settledDigest(record: RolloutRecord): string | undefined {
+  if (record.kind === "adopted") return undefined;
+  return record.status === "reverting" || record.status === "reverted"
+    ? record.previousDigest
+    : record.digest;
 }
 
 export const FINAL_STATUSES: ReadonlySet<RolloutStatus> = new Set(["succeeded", "failed", "reverted"]);
@@ -144,6 +158,7 @@ export function supersedeRecord(record: RolloutRecord, latest: string): string {
   if (record.kind === "restart") {
     record.kind = "deploy";
     record.previousValue = record.value;
+    if (record.digest !== undefined) record.previousDigest = record.digest;
   }
   record.superseded.push(from);
   record.value = latest;

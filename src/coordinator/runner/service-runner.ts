@@ -9,9 +9,10 @@ import { decideNext, type NextAction } from "./next-action.js";
 import { requestKey } from "../../state/kv-layout.js";
 import type { RestartRequest } from "../model/index.js";
 import type { RolloutEngine } from "../engine/index.js";
-import type { RolloutRecord } from "../model/index.js";
+import { settledDigest, type RolloutRecord } from "../model/index.js";
 import type { RolloutRecords } from "../leader/index.js";
 import { retrying } from "../steps/index.js";
+import type { DigestSync } from "../../supply-chain/digest-sync.js";
 
 export interface ServiceRunnerOptions {
   service: ServiceConfig;
@@ -23,6 +24,11 @@ export interface ServiceRunnerOptions {
   /** The leadership term: the runner stops when it aborts. */
   signal: AbortSignal;
   newId?: () => string;
+  /**
+   * issue 12: the digest a deploy starts with, resolved and pinned first when the tag was written
+   * without it (src/supply-chain/digest-sync.ts); absent = read the digest key as it is.
+   */
+  pinDigest?: DigestSync;
 }
 
 /**
@@ -108,8 +114,18 @@ export class ServiceRunner {
       return;
     }
     const fresh = this.newRecord(action);
-    const digest = action.kind === "adopt" ? undefined : await this.pinnedDigest();
+    const pinned = action.kind === "deploy" ? await this.deployDigest(action.value) : undefined;
+    if (pinned && "refused" in pinned) {
+      // Nothing restarted: the rollout is recorded as failed, with the reason (history, metric, log).
+      await this.o.engine.refuse(fresh, this.o.service, pinned.refused, this.o.signal);
+      return;
+    }
+    const digest = action.kind === "adopt" ? undefined : (pinned?.digest ?? (await this.pinnedDigest()));
     if (digest !== undefined) fresh.digest = digest;
+    const before = record && settledDigest(record);
+    if (action.kind === "deploy" && before !== undefined && this.o.service.supplyChain?.digestKey) {
+      fresh.previousDigest = before;
+    }
     await this.o.records.save(fresh);
     if (action.kind === "restart" && this.request) await this.clearRequest();
     if (action.kind === "adopt") {
@@ -165,6 +181,18 @@ export class ServiceRunner {
     const key = this.o.service.supplyChain?.digestKey;
     if (key === undefined) return undefined;
     return (await retrying(this.o, () => this.o.kv.get(key)))?.value;
+  }
+
+  /** The pinned digest of a deploy's value, pinned first if it was written by hand (digest-sync.ts). */
+  private async deployDigest(value: string) {
+    if (!this.o.pinDigest) return undefined;
+    try {
+      return await this.o.pinDigest(this.o.service, value);
+    } catch (err) {
+      // Nothing starts on a stale digest: drain() logs this and looks again with backoff.
+      this.log.warn({ value }, "deploy held back until the digest of the new tag can be resolved");
+      throw err;
+    }
   }
 
   private async clearRequest(): Promise<void> {

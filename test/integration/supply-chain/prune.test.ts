@@ -60,6 +60,7 @@ describe("registry pruning (docker-registry, deletes enabled)", () => {
       onRefused: () => {},
       onPoll: () => {},
       onPrune: (_s, outcome, n) => counted.push([outcome, n]),
+      onDigestPending: () => {},
     };
     pruner = new RegistryPruner({ pool, kv, log, observer });
     for (const tag of ["1.0.0", "1.1.0", "1.2.0", "1.3.0", "1.4.0", "1.5.0"]) {

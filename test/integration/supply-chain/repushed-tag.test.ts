@@ -11,15 +11,9 @@ import { startBenchTagroll, type BenchTagroll } from "../../bench/bench-tagroll.
 import type { Haproxy } from "../../bench/haproxy.js";
 import { startOpenLoopLoad } from "../../bench/open-loop-load.js";
 import { sleep, waitFor } from "../../helpers/cluster.js";
-import {
-  getJsonFrom,
-  haproxyFor,
-  runningAllocsOn,
-  startTestCluster,
-  waitForPassing,
-} from "../../helpers/multi-node.js";
+import { getJsonFrom, haproxyFor, startTestCluster, waitForPassing } from "../../helpers/multi-node.js";
 import { launchChromium } from "../../helpers/chromium.js";
-import { postPush, type HookReply } from "./push-calls.js";
+import { postPush, servedBy, type HookReply } from "./push-calls.js";
 import { startSigningRegistry, USER, type SigningRegistry } from "./signing-registry.js";
 
 /**
@@ -90,21 +84,7 @@ describe("re-pushed tag rolls out again (multi-node, real registry)", () => {
   }
 
   /** What each running allocation's process was started with (the demo app reports its env). */
-  async function served(): Promise<Array<{ tag: string; digest: string | null }>> {
-    const allocs = await runningAllocsOn(cluster.nomadAddr, service);
-    return Promise.all(
-      allocs.map(async (a) => {
-        const alloc = await getJsonFrom<{
-          AllocatedResources: { Shared: { Ports: Array<{ Label: string; Value: number; HostIP: string }> } };
-        }>(cluster.nomadAddr, `/v1/allocation/${a.ID}`);
-        const port = alloc.AllocatedResources.Shared.Ports.find((p) => p.Label === "http")!;
-        return getJsonFrom<{ tag: string; digest: string | null }>(
-          `http://${port.HostIP}:${port.Value}`,
-          "/",
-        );
-      }),
-    );
-  }
+  const served = () => servedBy(cluster.nomadAddr, service);
 
   async function statusApi(): Promise<StatusReport["services"][number]> {
     const { keys, activeKeyId } = tagroll.config;

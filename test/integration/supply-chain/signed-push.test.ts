@@ -4,16 +4,15 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadTestConfig, startTagroll, type TestTagroll } from "../../helpers/tagroll.js";
 import { requestKey } from "../../../src/state/kv-layout.js";
-import {
-  cleanService,
-  deleteKeys,
-  history,
-  kvValue,
-  modifyIndex,
-  snapshotSharedKeys,
-} from "../ingress/kv-probe.js";
+import { cleanService, deleteKeys, history, kvValue, snapshotSharedKeys } from "../ingress/kv-probe.js";
 import { startSigningRegistry, USER, type SigningRegistry } from "./signing-registry.js";
-import { postPush, registryFindings, type HookReply } from "./push-calls.js";
+import {
+  expectWritesNothing,
+  postPush,
+  registriesYaml,
+  registryFindings,
+  type HookReply,
+} from "./push-calls.js";
 
 /**
  * Webhooks for a service that pins digests and verifies cosign signatures, against a real
@@ -45,8 +44,7 @@ describe("signed pushes (docker-registry + skopeo + cosign)", () => {
     [keyA, keyB] = await Promise.all([reg.keyPair("a"), reg.keyPair("b")]);
     tagroll = await startTagroll({
       yaml: [
-        "registries:",
-        `  - { host: "127.0.0.1:${reg.port}", insecure: true, username: ${USER}, passwordEnv: TEST_REGISTRY_PASSWORD }`,
+        ...registriesYaml(reg.port, USER),
         "services:",
         `  - name: ${SERVICE}`,
         `    image: ${image}`,
@@ -74,14 +72,8 @@ describe("signed pushes (docker-registry + skopeo + cosign)", () => {
     return postPush(await tagroll.mintUrl(SERVICE), image, tag);
   }
 
-  /** Asserts that neither key moved while `action` ran. */
-  async function writesNothing(action: () => Promise<void>): Promise<void> {
-    const before = [await modifyIndex(TAG_KEY), await modifyIndex(DIGEST_KEY)];
-    const entries = (await history(SERVICE)).length;
-    await action();
-    expect([await modifyIndex(TAG_KEY), await modifyIndex(DIGEST_KEY)]).toEqual(before);
-    expect(await history(SERVICE)).toHaveLength(entries);
-  }
+  const writesNothing = (action: () => Promise<void>) =>
+    expectWritesNothing(SERVICE, [TAG_KEY, DIGEST_KEY], action);
 
   it("a push signed with the configured key deploys: KV holds the tag and its digest", async () => {
     const digest = await reg.push(image, "1.0.0");

@@ -39,6 +39,8 @@ describe("loadConfig defaults", () => {
       policy: { order: "none", allowDowngrade: false, allowLatest: false },
       jobs: [],
       rollout: { autoRevert: true, renderTimeoutMs: 60_000 },
+      // Digest pinning is on by default (README, "Supply chain").
+      supplyChain: { digestKey: "configs/web/IMAGE_DIGEST", publicKeys: [] },
     });
   });
 

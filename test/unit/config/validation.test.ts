@@ -216,6 +216,8 @@ describe("accepted service settings", () => {
         autoRevert: false,
         renderTimeoutMs: 500,
       },
+      // Digest pinning is on by default, beside the configured tag key (README, "Supply chain").
+      supplyChain: { digestKey: "configs/web-1/IMAGE_DIGEST", publicKeys: [] },
     });
   });
 });
