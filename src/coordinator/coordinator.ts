@@ -243,6 +243,7 @@ export class Coordinator {
       nomadDefaults: nomadDefaults(config),
       ...(this.o.timing ? { timing: this.o.timing } : {}),
       ...(this.o.deployApi ? { redeploy: this.redeployDriver(this.o.deployApi, gates) } : {}),
+      ...(this.o.pinDigest && { pinDigest: this.o.pinDigest }),
     });
     const runners = new Map(
       this.services.map((service) => [

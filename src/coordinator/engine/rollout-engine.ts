@@ -21,6 +21,7 @@ import { DEFAULT_TIMING, Deadline, retrying, type EngineTiming, type StepContext
 import { resolveTargets, type GroupTarget } from "../targets/index.js";
 import type { RedeployDriver } from "../redeploy/index.js";
 import type { DigestWrite } from "../revert-value.js";
+import type { DigestSync } from "../../supply-chain/digest-sync.js";
 
 /** How often a plan waiting for starting allocations looks again. */
 const PENDING_POLL_MS = 1_000;
@@ -40,6 +41,8 @@ export interface RolloutEngineOptions {
   timing?: EngineTiming;
   /** Drives services with the `redeploy` strategy (src/coordinator/redeploy/). */
   redeploy?: RedeployDriver;
+  /** issue 12: the digest of a value that supersedes a running rollout, pinned first when written by hand. */
+  pinDigest?: DigestSync;
 }
 
 export interface HistoryNote {
@@ -125,6 +128,10 @@ export class RolloutEngine {
           break;
         }
         case "pass": {
+          if (action.supersede !== undefined) {
+            const refused = await this.pinSuperseding(record, service, action.supersede);
+            if (refused !== undefined) return this.finish(record, "failed", save, refused);
+          }
           const result = await this.pass(ctx, record, service, control, action, save);
           last = { kind: "pass", result };
           break;
@@ -165,7 +172,9 @@ export class RolloutEngine {
     action: { supersede?: string; plan?: RolloutPlan },
     save: () => Promise<void>,
   ): Promise<PhaseResult> {
-    if (action.supersede !== undefined) this.supersede(record, action.supersede);
+    if (action.supersede !== undefined && record.value !== action.supersede) {
+      this.supersede(record, action.supersede);
+    }
     const targets = await retrying(ctx, () =>
       resolveTargets(service, this.o.nomad, this.o.nomadDefaults, ctx.logger),
     );
@@ -206,6 +215,27 @@ export class RolloutEngine {
     this.emit({ type: "rollout-reverting", ...this.base(record), from: record.value, to: previous, reason });
     ctx.logger.warn({ reason, to: previous }, "rollout failed; reverting");
     return write;
+  }
+
+  /**
+   * A newer value taking over a running rollout gets its digest the way a new rollout does
+   * (src/supply-chain/digest-sync.ts): a value written by hand (`consul kv put` mid-rollout) is
+   * resolved and pinned before any allocation restarts onto it, so none restarts onto the digest
+   * of the value it replaced. A registry fault throws before the record changes (the runner looks
+   * again with backoff); a refused value supersedes and is returned as the reason to end `failed`,
+   * restarting nothing more. Resolves undefined when the pass may go on.
+   */
+  private async pinSuperseding(
+    record: RolloutRecord,
+    service: ServiceConfig,
+    latest: string,
+  ): Promise<string | undefined> {
+    if (!this.o.pinDigest || service.supplyChain?.digestKey === undefined) return undefined;
+    const pinned = await this.o.pinDigest(service, latest);
+    this.supersede(record, latest);
+    if ("refused" in pinned) return pinned.refused;
+    if (pinned.digest !== undefined) record.digest = pinned.digest;
+    return undefined;
   }
 
   private supersede(record: RolloutRecord, latest: string): void {

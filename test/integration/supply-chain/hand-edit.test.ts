@@ -188,4 +188,30 @@ describe("hand-edited tag keeps its digest (multi-node, real registry)", () => {
       message: expect.stringContaining("is not in"),
     });
   });
+
+  it("a kv put during a running rollout: the newer tag's digest is pinned before any restart onto it", async () => {
+    const d4 = await reg.push(image, "v4");
+    const d5 = await reg.push(image, "v5");
+    const restartsBefore = tagroll.restarts.length;
+    await handEdit("v4");
+    await waitFor("the rollout of v4 to restart its first allocation", async () => {
+      return tagroll.restarts.length > restartsBefore;
+    });
+    // Superseded mid-rollout by another hand edit: the supersede path, not a new rollout.
+    await handEdit("v5");
+    const finished = await tagroll.finished(service, "v5", 240_000);
+    expect(await record()).toMatchObject({ value: "v5", digest: d5, status: "succeeded" });
+    expect((await record()).superseded).toContain("v4");
+    expect(await kvValue(digestKey)).toBe(d5);
+    const pinned = (await logged("pinned the digest of a tag written without tagroll")).filter(
+      (line) => line["tag"] === "v5" && line["digest"] === d5,
+    );
+    expect(pinned).toHaveLength(1);
+    expect(d4).not.toBe(d5);
+    await waitFor("every allocation to run v5 with its own digest", async () => {
+      const now = await served();
+      return now.length === 2 && now.every((s) => s.tag === "v5" && s.digest === d5);
+    });
+    expect(finished.wall).toBeGreaterThanOrEqual(Number(pinned[0]!["time"]));
+  });
 });

@@ -1,23 +1,12 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { NotFoundError } from "../../../src/core/errors.js";
-import { SECOND_NS } from "./fakes/fake-job.js";
-import { Harness, serviceConfig } from "./fakes/harness.js";
+import { Harness, serviceConfig, withWebJob } from "./fakes/harness.js";
 import { HistoryStore } from "../../../src/state/history-store.js";
 import { requestKey } from "../../../src/state/kv-layout.js";
 
 const KEY = "configs/web/IMAGE_TAG";
 
-async function started(h: Harness, count = 3, update = {}) {
-  await h.put(KEY, "v1");
-  h.nomad.addJob({
-    id: "web",
-    service: "web",
-    count,
-    meta: { tagroll_service: "web" },
-    update: { MaxParallel: 1, MinHealthyTime: 2 * SECOND_NS, HealthyDeadline: 60 * SECOND_NS, ...update },
-  });
-  return h;
-}
+const started = withWebJob;
 
 describe("rollout engine (fake Nomad/Consul, virtual time)", () => {
   let h: Harness;

@@ -27,6 +27,8 @@ interface SimAlloc {
   env: string | undefined;
   /** The value in the rendered file. */
   file: string | undefined;
+  /** The digest in the rendered file, when `configs/<service>/IMAGE_DIGEST` exists (README, "Supply chain"). */
+  digestFile?: string | undefined;
 }
 
 export interface RestartCall {
@@ -166,7 +168,8 @@ export class FakeNomad implements NomadApi, ServiceHealth {
     const alloc = this.allocs.get(allocId);
     if (!alloc || path !== "app/local/env") throw new Error(`no file ${path} in ${allocId}`);
     this.settle(alloc);
-    return this.fileOverride.get(allocId) ?? `IMAGE_TAG=${alloc.file ?? ""}\n`;
+    const digest = alloc.digestFile === undefined ? "" : `IMAGE_DIGEST=${alloc.digestFile}\n`;
+    return this.fileOverride.get(allocId) ?? `${digest}IMAGE_TAG=${alloc.file ?? ""}\n`;
   }
 
   async allocationChecks(allocId: string): Promise<NomadCheckResult[]> {
@@ -258,9 +261,9 @@ export class FakeNomad implements NomadApi, ServiceHealth {
   /** Applies what virtual time has done since the last look: renders, restarts completing. */
   private settle(alloc: SimAlloc): void {
     const spec = this.jobs.get(alloc.jobId)?.spec;
-    if (!this.renderFrozen) alloc.file = this.kvValue(this.keyOf(alloc.jobId));
+    if (!this.renderFrozen) this.render(alloc);
     if (alloc.restartingUntil !== undefined && this.clock.now() >= alloc.restartingUntil) {
-      if (spec?.renderTemplates !== false) alloc.file = this.kvValue(this.keyOf(alloc.jobId));
+      if (spec?.renderTemplates !== false) this.render(alloc);
       alloc.state = "running";
       alloc.startedAt = alloc.restartingUntil;
       alloc.env = alloc.file;
@@ -297,6 +300,12 @@ export class FakeNomad implements NomadApi, ServiceHealth {
       ModifyIndex: alloc.createIndex,
       CreateTime: alloc.startedAt * 1e6,
     };
+  }
+
+  /** The template renders the service's folder: the tag and, when there is one, the digest. */
+  private render(alloc: SimAlloc): void {
+    alloc.file = this.kvValue(this.keyOf(alloc.jobId));
+    alloc.digestFile = this.kvValue(this.keyOf(alloc.jobId).replace(/IMAGE_TAG$/, "IMAGE_DIGEST"));
   }
 
   private keyOf(jobId: string): string {

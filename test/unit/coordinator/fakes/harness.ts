@@ -1,3 +1,4 @@
+import { SECOND_NS } from "./fake-job.js";
 import type { ServiceConfig, TagrollConfig } from "../../../../src/config/types.js";
 import { createLogger } from "../../../../src/core/logger.js";
 import { Coordinator, type CoordinatorOptions } from "../../../../src/coordinator/coordinator.js";
@@ -103,4 +104,17 @@ export class Harness {
   async stopAll(): Promise<void> {
     await Promise.all(this.started.map((c) => c.stop()));
   }
+}
+
+/** `configs/web/IMAGE_TAG` = v1 and a 3-allocation job `web` opted in to service web, one at a time. */
+export async function withWebJob(h: Harness, count = 3, update = {}): Promise<Harness> {
+  await h.put("configs/web/IMAGE_TAG", "v1");
+  h.nomad.addJob({
+    id: "web",
+    service: "web",
+    count,
+    meta: { tagroll_service: "web" },
+    update: { MaxParallel: 1, MinHealthyTime: 2 * SECOND_NS, HealthyDeadline: 60 * SECOND_NS, ...update },
+  });
+  return h;
 }
