@@ -148,5 +148,6 @@ function digestLine(status: ServiceStatus): string[] {
   const digest = status.digest;
   if (!digest) return [];
   const short = (value: string | undefined) => (value === undefined ? "-" : `${value.slice(0, 19)}…`);
-  return [`digest (${digest.key}): desired ${short(digest.desired)}, deployed ${short(digest.deployed)}`];
+  const line = `digest (${digest.key}): desired ${short(digest.desired)}, deployed ${short(digest.deployed)}`;
+  return digest.pending === undefined ? [line] : [line, `digest pending: ${digest.pending}`];
 }

@@ -167,7 +167,10 @@ export class Operations {
       if (gate.remotePromotion) status.promotion = promotionView(gate.remotePromotion);
       if (desired) status.desired = desired.value;
       if (rollout) status.rollout = rollout;
-      const digest = digestStatus(service, pinned?.value, rollout);
+      const digest = digestStatus(service, pinned?.value, rollout, {
+        ...(desired && { tagIndex: desired.modifyIndex, tag: desired.value }),
+        ...(pinned && { digestIndex: pinned.modifyIndex }),
+      });
       if (digest) status.digest = digest;
       if (live.error) status.error = live.error;
       report.services.push(status);

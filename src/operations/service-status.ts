@@ -40,6 +40,13 @@ export interface DigestStatus {
   key: string;
   desired?: string;
   deployed?: string;
+  /**
+   * Set while the tag key holds a value written after the digest key (a `consul kv put` of the
+   * tag, `tagroll deploy`): the digest key still names the previous image until the leader pins
+   * the new tag's digest, which it does before any restart (src/supply-chain/digest-sync.ts), and
+   * which waits while the registry cannot be reached.
+   */
+  pending?: string;
 }
 
 /** Plain JSON: what `status` returns for one service. */
@@ -139,11 +146,20 @@ export function digestStatus(
   service: ServiceConfig,
   desired: string | undefined,
   rollout: RolloutRecord | undefined,
+  written?: { tagIndex?: number; digestIndex?: number; tag?: string },
 ): DigestStatus | undefined {
   const key = service.supplyChain?.digestKey;
   if (key === undefined) return undefined;
   const status: DigestStatus = { key };
   if (desired !== undefined) status.desired = desired;
+  // tagroll writes the two keys in one transaction (one ModifyIndex) or pins the digest after
+  // the tag (a higher one); a digest key older than the tag key is one the leader has not pinned.
+  const { tagIndex, digestIndex, tag } = written ?? {};
+  // A rollout of that tag that has ended (refused: ended failed) says itself what happened.
+  const ended = rollout !== undefined && rollout.value === tag && rollout.status !== "running";
+  if (!ended && tagIndex !== undefined && (digestIndex === undefined || digestIndex < tagIndex)) {
+    status.pending = `${tag ?? "the tag"} was written without its digest; the leader pins it before any restart`;
+  }
   // Only a rollout that reached every allocation deployed its digest; a running one is still on
   // its way (each allocation's renderedDigest shows how far), a failed or reverted one did not.
   if (rollout?.status === "succeeded" && rollout.digest !== undefined) status.deployed = rollout.digest;

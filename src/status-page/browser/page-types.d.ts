@@ -50,6 +50,7 @@ interface DigestView {
   key: string;
   desired?: string;
   deployed?: string;
+  pending?: string;
 }
 
 interface ServiceView {

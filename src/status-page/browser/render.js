@@ -158,6 +158,9 @@ function digestFacts(d) {
       h("dt", {}, "deployed digest"),
       h("dd", { "data-field": "digest-deployed" }, digestCode(d.deployed)),
     ),
+    ...(d.pending
+      ? [h("div", {}, h("dt", {}, "digest pending"), h("dd", { "data-field": "digest-pending" }, d.pending))]
+      : []),
   ];
 }
 

@@ -3,6 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { MultiNodeCluster } from "../../../src/agents/multi-node-cluster.js";
 import type { RolloutRecord } from "../../../src/coordinator/index.js";
 import { rolloutKey } from "../../../src/state/kv-layout.js";
+import { createLogger } from "../../../src/core/logger.js";
+import { Operations } from "../../../src/operations/index.js";
 import { AgentClient } from "../../bench/agent-client.js";
 import { startBenchTagroll, type BenchTagroll } from "../../bench/bench-tagroll.js";
 import { sleep, waitFor } from "../../helpers/cluster.js";
@@ -82,6 +84,15 @@ describe("hand-edited tag keeps its digest (multi-node, real registry)", () => {
       .map((line) => JSON.parse(line) as Record<string, unknown>);
   }
 
+  /** What `tagroll status <service>` reports, through the real Operations on tagroll's clients. */
+  const statusOf = () =>
+    new Operations({
+      config: tagroll.config,
+      kv: tagroll.runtime.kv,
+      nomad: tagroll.runtime.nomad,
+      logger: createLogger({ level: "silent" }),
+    }).status(service);
+
   /** A `consul kv put` of the tag alone: Flags 0, no digest. */
   async function handEdit(tag: string): Promise<void> {
     await client.kvPut(tagKey, tag);
@@ -125,6 +136,12 @@ describe("hand-edited tag keeps its digest (multi-node, real registry)", () => {
       expect(JSON.stringify(failed.at(-1))).toMatch(/could not resolve it: make 127\.0\.0\.1:\d+ reachable/);
       await sleep(2_000);
       expect(tagroll.restarts.length).toBe(restartsBefore);
+      // Status says why nothing moves (src/operations/service-status.ts `pending`).
+      const [status] = (await statusOf()).services;
+      expect(status?.digest).toMatchObject({
+        desired: d1,
+        pending: expect.stringContaining("v2 was written"),
+      });
       expect(await kvValue(digestKey)).toBe(d1);
       expect((await served()).every((s) => s.tag === "v1" && s.digest === d1)).toBe(true);
     } finally {
@@ -132,6 +149,7 @@ describe("hand-edited tag keeps its digest (multi-node, real registry)", () => {
     }
     await tagroll.finished(service, "v2", 240_000);
     expect(await kvValue(digestKey)).toBe(d2);
+    expect((await statusOf()).services[0]?.digest?.pending).toBeUndefined();
     expect(await record()).toMatchObject({ value: "v2", digest: d2, status: "succeeded" });
     await waitFor("every allocation to run v2 with its digest", async () => {
       const now = await served();

@@ -42,4 +42,24 @@ describe('digest part of a service\'s status (README, "Supply chain")', () => {
     }
     expect(digestStatus(pinned, undefined, undefined)).toEqual({ key: "configs/web/IMAGE_DIGEST" });
   });
+
+  it("says the digest is pending while the tag key was written after the digest key, and not otherwise", () => {
+    const status = (written: { tagIndex?: number; digestIndex?: number }) =>
+      digestStatus(pinned, DIGEST, rollout("succeeded"), { ...written, tag: "v2" })?.pending;
+    // One transaction (a webhook), or the digest pinned after the tag: nothing pending.
+    expect(status({ tagIndex: 40, digestIndex: 40 })).toBeUndefined();
+    expect(status({ tagIndex: 40, digestIndex: 41 })).toBeUndefined();
+    // `consul kv put` of the tag alone, or no digest key yet.
+    expect(status({ tagIndex: 42, digestIndex: 41 })).toBe(
+      "v2 was written without its digest; the leader pins it before any restart",
+    );
+    expect(status({ tagIndex: 42 })).toMatch(/without its digest/);
+    // The rollout of that tag ended (a refused tag ends failed): its record says what happened.
+    const failed = { ...rollout("failed"), value: "v2" };
+    expect(
+      digestStatus(pinned, DIGEST, failed, { tagIndex: 42, digestIndex: 41, tag: "v2" })?.pending,
+    ).toBeUndefined();
+    // No tag key at all: nothing to pin.
+    expect(status({ digestIndex: 41 })).toBeUndefined();
+  });
 });
