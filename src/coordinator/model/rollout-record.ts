@@ -108,7 +108,6 @@ export interface RolloutRecord {
 
 /** The digest the service settled on with `settledValue(record)`, when the record knows it. */
 export function settledDigest(record: RolloutRecord): string | undefined {
-  if (record.kind === "adopted") return undefined;
   return record.status === "reverting" || record.status === "reverted"
     ? record.previousDigest
     : record.digest;

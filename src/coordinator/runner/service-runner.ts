@@ -120,7 +120,8 @@ export class ServiceRunner {
       await this.o.engine.refuse(fresh, this.o.service, pinned.refused, this.o.signal);
       return;
     }
-    const digest = action.kind === "adopt" ? undefined : (pinned?.digest ?? (await this.pinnedDigest()));
+    // An adopted value keeps the digest beside it too: a first rollout that fails reverts to both.
+    const digest = pinned?.digest ?? (await this.pinnedDigest());
     if (digest !== undefined) fresh.digest = digest;
     const before = record && settledDigest(record);
     if (action.kind === "deploy" && before !== undefined && this.o.service.supplyChain?.digestKey) {

@@ -94,3 +94,25 @@ describe("a value that supersedes a running rollout of a pinned service", () => 
     expect(h.nomad.restarts.length).toBeLessThanOrEqual(before + 1);
   });
 });
+
+describe("the first rollout after tagroll starts, of a pinned service", () => {
+  let h: Harness;
+  afterEach(async () => {
+    await h.stopAll();
+  });
+
+  it("reverts a failing value to the adopted tag and the digest that was beside it", async () => {
+    h = new Harness();
+    await h.put("configs/web/IMAGE_DIGEST", digestOf("v1"));
+    await withWebJob(h);
+    h.coordinator([pinned()]);
+    const adopted = await h.finished("web", "v1");
+    expect(adopted).toMatchObject({ kind: "adopted", digest: digestOf("v1") });
+    await h.put("configs/web/IMAGE_DIGEST", digestOf("v2"));
+    await h.put(KEY, "v2-broken");
+    const record = await h.finished("web", "v2-broken");
+    expect(record).toMatchObject({ status: "reverted", previousDigest: digestOf("v1") });
+    expect(h.peek(KEY)).toBe("v1");
+    expect(h.peek("configs/web/IMAGE_DIGEST")).toBe(digestOf("v1"));
+  });
+});
