@@ -71,6 +71,8 @@ interface ServiceView {
 interface LeaderView {
   instance?: string;
   since?: string;
+  /** The leader's Nomad event stream (LeaderReport in src/operations/operations.ts). */
+  nomadEvents?: { state: string; reason?: string; since?: string };
 }
 
 interface Snapshot {
