@@ -15,6 +15,7 @@ import { isJti } from "../tokens/jti.js";
  *   tagroll/revoked/<jti>          revoked token ids
  *   tagroll/deliveries/<service>/<sha256>   webhook delivery dedupe records, per service
  *   tagroll/gates/<service>        a value waiting for approval or a deploy window (src/gates/)
+ *   tagroll/revoked/, tagroll/requests/, tagroll/gates/   empty folder markers (folder-markers.ts)
  */
 export const STATE_ROOT = "tagroll";
 
