@@ -32,7 +32,10 @@ subscribe("http.client.request.start", (message) => {
 /** `configs/svc-<i>/IMAGE_TAG` for every service (the default key), one distinct prefix each. */
 function yamlFor(services: number): string {
   const lines = ["services:"];
-  for (let i = 0; i < services; i++) lines.push(`  - name: svc-${i}`, `    image: acme/svc-${i}`);
+  // digest: false written here (the images are on no registry), so the measured process never
+  // parses the file with test/helpers/tag-only.ts (the `yaml` package), only as tagroll does.
+  for (let i = 0; i < services; i++)
+    lines.push(`  - name: svc-${i}`, `    image: acme/svc-${i}`, "    digest: false");
   return `${lines.join("\n")}\n`;
 }
 
@@ -43,6 +46,8 @@ async function handle(message: Message): Promise<unknown> {
         consulAddr: message.consulAddr,
         nomadAddr: message.nomadAddr,
         yaml: yamlFor(message.services),
+        // The YAML as written: it already says digest: false.
+        pinDigests: true,
         coordinator: true,
         logFile: message.logFile,
       });
