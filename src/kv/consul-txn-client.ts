@@ -45,7 +45,8 @@ export class ConsulTxnClient {
   }
 
   async txn(ops: KvTxnOp[]): Promise<KvTxnResult> {
-    const operation = `txn ${ops.map((op) => `${op.verb} ${op.key}`).join(", ")}`;
+    // Only an error names the ops: building the text for every webhook cost more than it tells.
+    const operation = () => `txn ${ops.map((op) => `${op.verb} ${op.key}`).join(", ")}`;
     let status: number;
     let text: string;
     try {
@@ -79,8 +80,8 @@ export class ConsulTxnClient {
     await this.pool.close();
   }
 
-  private error(operation: string, error: unknown): Error {
-    return toConsulError(error, { where: this.where, operation, token: this.config.token });
+  private error(operation: () => string, error: unknown): Error {
+    return toConsulError(error, { where: this.where, operation: operation(), token: this.config.token });
   }
 }
 
