@@ -105,12 +105,15 @@ export class HistoryStore {
   }
 
   /**
-   * Counts an entry a transaction added (`prepare`); every tenth of the cap, trims the service's
-   * history in the background. Readers never see more than `limit` entries either way.
+   * Counts an entry a transaction added (`prepare`); once `limit` entries have been added since the
+   * last trim, trims the service's history in the background, so Consul holds at most 2 × `limit`
+   * entry keys and readers never see more than `limit`. A trim reads every entry of the service:
+   * trimming every tenth of the cap read 11 entries per webhook and stalled the event loop often
+   * enough to show in the ingest p99; this reads 2 (issue 14, BENCHMARKS.md "Ingest").
    */
   appended(service: string, onError: (err: unknown) => void): void {
     const count = (this.untrimmed.get(service) ?? 0) + 1;
-    if (count < Math.max(1, Math.ceil(this.limit / 10))) {
+    if (count < this.limit) {
       this.untrimmed.set(service, count);
       return;
     }

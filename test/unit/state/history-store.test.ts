@@ -45,20 +45,26 @@ describe("HistoryStore", () => {
     expect(kv.keys()).not.toContain("tagroll/history/web");
   });
 
-  it("adds entries through transaction ops and trims every tenth of the cap (22 appends, cap 20)", async () => {
+  it("adds entries through transaction ops and trims once a whole cap was added (40 appends, cap 20)", async () => {
     const kv = new InterferingKvStore();
     const store = new HistoryStore(kv, { clock: new ManualClock(), limit: 20 });
     const errors: unknown[] = [];
-    for (let i = 0; i < 22; i++) {
+    const stored = () => kv.keys().filter((k) => k.startsWith("tagroll/history/web/"));
+    const append = async (i: number) => {
       const { op } = store.prepare("web", { id: `t${i}`, kind: "push", tag: `${i}` });
       expect((await kv.txn([op])).committed).toBe(true);
       store.appended("web", (err) => errors.push(err));
-    }
-    await new Promise((resolve) => setTimeout(resolve, 10));
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    };
+    for (let i = 0; i < 39; i++) await append(i);
+    // One trim so far (after 20 appends) found nothing beyond the cap; readers still see 20.
+    expect(stored()).toHaveLength(39);
+    expect((await store.list("web")).map((e) => e.id)).toHaveLength(20);
+    expect((await store.list("web")).map((e) => e.id)[0]).toBe("t19");
+    await append(39);
     expect(errors).toEqual([]);
-    const stored = kv.keys().filter((k) => k.startsWith("tagroll/history/web/"));
-    expect(stored).toHaveLength(20);
-    expect((await store.list("web")).map((e) => e.id)[0]).toBe("t2");
+    expect(stored()).toHaveLength(20);
+    expect((await store.list("web")).map((e) => e.id)[0]).toBe("t20");
   });
 
   it("loses and duplicates nothing when many appends run at once", async () => {
