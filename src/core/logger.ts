@@ -23,12 +23,27 @@ export interface LoggerOptions {
   destination?: DestinationStream;
 }
 
+/** The longest a log line waits in memory before it is written (README, "Logs"). */
+export const LOG_FLUSH_MS = 100;
+
 /**
- * Without a destination, lines go to stdout asynchronously: while one write is in flight, the
- * next lines gather and go out together, instead of one blocking write per line (pino's default,
- * which cost a webhook more CPU than its Consul transaction; BENCHMARKS.md, "Ingest"). pino
- * flushes what is pending when the process exits.
+ * Where `tagroll serve` writes its log: stdout by default, or a file. Lines gather in memory and go
+ * out together, once 4 KiB are pending or every LOG_FLUSH_MS, instead of one write per line
+ * (pino's default blocking write, and even one asynchronous write per line, cost a webhook more CPU
+ * than its Consul transaction; BENCHMARKS.md, "Ingest"). pino writes what is pending when the
+ * process exits, also after an uncaught error; only a SIGKILL loses the last LOG_FLUSH_MS of lines.
  */
+export function logDestination(dest: number | string = 1): DestinationStream {
+  return pino.destination({
+    dest,
+    sync: false,
+    minLength: 4096,
+    periodicFlush: LOG_FLUSH_MS,
+    ...(typeof dest === "string" ? { mkdir: true } : {}),
+  });
+}
+
+/** A logger with tagroll's redaction; without a destination it writes to logDestination(). */
 export function createLogger(options: LoggerOptions = {}): Logger {
   return pino(
     {
@@ -36,7 +51,7 @@ export function createLogger(options: LoggerOptions = {}): Logger {
       redact: { paths: REDACT, censor: "[redacted]" },
       onChild: keepInnermostBindings,
     },
-    options.destination ?? pino.destination({ dest: 1, sync: false }),
+    options.destination ?? logDestination(),
   );
 }
 

@@ -1,10 +1,9 @@
 import { randomBytes } from "node:crypto";
 import { join } from "node:path";
-import { pino } from "pino";
 import { loadConfig } from "../../src/config/load-config.js";
 import type { TagrollConfig } from "../../src/config/types.js";
 import type { Clock } from "../../src/core/clock.js";
-import { createLogger } from "../../src/core/logger.js";
+import { createLogger, logDestination } from "../../src/core/logger.js";
 import { observeAll, type CoordinatorEvent } from "../../src/coordinator/index.js";
 import { startRuntime, type Runtime, type RuntimeOptions } from "../../src/runtime/runtime.js";
 import { TimedRestarts, type RestartCall } from "./timed-restarts.js";
@@ -92,8 +91,8 @@ export async function startBenchTagroll(o: BenchTagrollOptions): Promise<BenchTa
   const restarts: RestartCall[] = [];
   const log = createLogger({
     level: "info",
-    // Asynchronous, as `tagroll serve` writes its log (src/core/logger.ts).
-    destination: pino.destination({ dest: o.logFile, mkdir: true, sync: false }),
+    // As `tagroll serve` writes its log (src/core/logger.ts), to a file.
+    destination: logDestination(o.logFile),
   });
   const runtime = await startRuntime({
     config,
