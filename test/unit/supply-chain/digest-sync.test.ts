@@ -63,6 +63,25 @@ describe("digestSync", () => {
     expect((await w.kv.get(DIGEST_KEY))?.value).toBe(NEW);
   });
 
+  it("asks the registry once for a hand-edited tag: later starts keep the digest tagroll pinned", async () => {
+    const w = world({ admitted: true, digest: NEW });
+    await w.kv.set(DIGEST_KEY, OLD);
+    await w.kv.set(TAG_KEY, "v2");
+    expect(await w.sync(service, "v2")).toEqual({ digest: NEW });
+    // A resumed rollout or a new leader starts the same tag again.
+    expect(await w.sync(service, "v2")).toEqual({ digest: NEW });
+    expect(w.asked).toEqual(["v2"]);
+  });
+
+  it("does not trust a digest put by hand after the tag: the tag goes through the gate", async () => {
+    const w = world({ admitted: true, digest: NEW });
+    await w.kv.set(TAG_KEY, "v2");
+    await w.kv.set(DIGEST_KEY, OLD);
+    expect(await w.sync(service, "v2")).toEqual({ digest: NEW });
+    expect(w.asked).toEqual(["v2"]);
+    expect((await w.kv.get(DIGEST_KEY))?.value).toBe(NEW);
+  });
+
   it("resolves a missing digest key", async () => {
     const w = world({ admitted: true, digest: NEW });
     await w.kv.set(TAG_KEY, "v2");
