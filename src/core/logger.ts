@@ -28,19 +28,33 @@ export const LOG_FLUSH_MS = 100;
 
 /**
  * Where `tagroll serve` writes its log: stdout by default, or a file. Lines gather in memory and go
- * out together, once 4 KiB are pending or every LOG_FLUSH_MS, instead of one write per line
- * (pino's default blocking write, and even one asynchronous write per line, cost a webhook more CPU
- * than its Consul transaction; BENCHMARKS.md, "Ingest"). pino writes what is pending when the
- * process exits, also after an uncaught error; only a SIGKILL loses the last LOG_FLUSH_MS of lines.
+ * out together, once 4 KiB are pending or LOG_FLUSH_MS after a line was logged, instead of one
+ * write per line (pino's default blocking write, and even one asynchronous write per line, cost a
+ * webhook more CPU than its Consul transaction; BENCHMARKS.md, "Ingest"). pino writes what is
+ * pending when the process exits, also after an uncaught error; only a SIGKILL loses the last
+ * LOG_FLUSH_MS of lines. sonic-boom's own `periodicFlush` is not used: it writes every period even
+ * when nothing is pending.
  */
 export function logDestination(dest: number | string = 1): DestinationStream {
-  return pino.destination({
+  const stream = pino.destination({
     dest,
     sync: false,
     minLength: 4096,
-    periodicFlush: LOG_FLUSH_MS,
     ...(typeof dest === "string" ? { mkdir: true } : {}),
   });
+  // One timer per batch of lines, none while nothing is logged: even an idle interval timer's
+  // wake-ups cost a quiet process measurable CPU on a small VM (BENCHMARKS.md, "Scale").
+  let timer: NodeJS.Timeout | undefined;
+  const flush = () => {
+    timer = undefined;
+    if (!(stream as { destroyed?: boolean }).destroyed) stream.flush();
+  };
+  const write = stream.write.bind(stream);
+  stream.write = (line: string) => {
+    timer ??= setTimeout(flush, LOG_FLUSH_MS).unref();
+    return write(line);
+  };
+  return stream;
 }
 
 /** A logger with tagroll's redaction; without a destination it writes to logDestination(). */
