@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from "node:child_process";
-import { closeSync, openSync } from "node:fs";
+import { createWriteStream } from "node:fs";
 import { readFile } from "node:fs/promises";
 
 /** A dev agent child process whose output goes to a log file. */
@@ -26,21 +26,17 @@ export class AgentProcess {
     logFile: string,
     env?: Record<string, string>,
   ): AgentProcess {
-    // The agent writes its log itself: piping it through this process cost tagroll's CPU on every
-    // line (a dev agent logs each HTTP request at debug level; BENCHMARKS.md, "Ingest").
-    const log = openSync(logFile, "a");
-    let child: ChildProcess;
-    try {
-      // Own process group, so stop() can reach everything the agent started.
-      child = spawn(binary, args, {
-        stdio: ["ignore", log, log],
-        detached: true,
-        ...(env ? { env: { ...process.env, ...env } } : {}),
-      });
-    } finally {
-      // The child holds its own copy of the descriptor.
-      closeSync(log);
-    }
+    const log = createWriteStream(logFile, { flags: "a" });
+    // Own process group, so stop() can reach everything the agent started.
+    const child = spawn(binary, args, {
+      stdio: ["ignore", "pipe", "pipe"],
+      detached: true,
+      ...(env ? { env: { ...process.env, ...env } } : {}),
+    });
+    // Two sources into one file: neither may end it, or the other writes after the end.
+    child.stdout?.pipe(log, { end: false });
+    child.stderr?.pipe(log, { end: false });
+    child.once("close", () => log.end());
     return new AgentProcess(name, logFile, child);
   }
 
