@@ -6,6 +6,7 @@ import { renderedValue } from "../coordinator/index.js";
 import type { AllocStepState, RolloutRecord } from "../coordinator/index.js";
 import { resolveTargets, type GroupTarget } from "../coordinator/index.js";
 import type { WaitingView } from "../gates/gate-record.js";
+import { digestPinnedFor } from "../supply-chain/digest-sync.js";
 
 /** One running allocation as the status page and `tagroll status` show it. */
 export interface AllocationStatus {
@@ -146,18 +147,24 @@ export function digestStatus(
   service: ServiceConfig,
   desired: string | undefined,
   rollout: RolloutRecord | undefined,
-  written?: { tagIndex?: number; digestIndex?: number; tag?: string },
+  written?: { tagIndex?: number; digestIndex?: number; digestFlags?: number; tag?: string },
 ): DigestStatus | undefined {
   const key = service.supplyChain?.digestKey;
   if (key === undefined) return undefined;
   const status: DigestStatus = { key };
   if (desired !== undefined) status.desired = desired;
-  // tagroll writes the two keys in one transaction (one ModifyIndex) or pins the digest after
-  // the tag (a higher one); a digest key older than the tag key is one the leader has not pinned.
-  const { tagIndex, digestIndex, tag } = written ?? {};
+  // Pending: what the leader's digestSync would still resolve before a restart (digestPinnedFor).
+  const { tagIndex, digestIndex, digestFlags, tag } = written ?? {};
+  const pinned =
+    digestIndex !== undefined &&
+    tagIndex !== undefined &&
+    digestPinnedFor(
+      { modifyIndex: digestIndex, ...(digestFlags !== undefined && { flags: digestFlags }) },
+      tagIndex,
+    );
   // A rollout of that tag that has ended (refused: ended failed) says itself what happened.
   const ended = rollout !== undefined && rollout.value === tag && rollout.status !== "running";
-  if (!ended && tagIndex !== undefined && (digestIndex === undefined || digestIndex < tagIndex)) {
+  if (!ended && tagIndex !== undefined && !pinned) {
     status.pending = `${tag ?? "the tag"} was written without its digest; the leader pins it before any restart`;
   }
   // Only a rollout that reached every allocation deployed its digest; a running one is still on

@@ -35,7 +35,7 @@ export function digestSync(deps: {
     const [current, pinned] = await Promise.all([deps.kv.get(service.key), deps.kv.get(key)]);
     // A newer value is already there: its own rollout start (or the supersede) looks at it.
     if (current?.value !== tag) return pinned ? { digest: pinned.value } : {};
-    if (pinned && pinnedFor(pinned, current.modifyIndex)) return { digest: pinned.value };
+    if (pinned && digestPinnedFor(pinned, current.modifyIndex)) return { digest: pinned.value };
     let admission;
     try {
       admission = await deps.gate.admit(service, tag, undefined, "edit");
@@ -65,13 +65,13 @@ export function digestSync(deps: {
 }
 
 /**
- * Whether the digest key already holds the digest of the tag at `tagIndex`: written in the tag's
- * own transaction (one ModifyIndex), or pinned by tagroll after it — this function's own write,
- * guarded by the tag key's index, so the tag has not moved since. Without the second case every
- * later rollout start of that tag (a resumed rollout, a new leader) asked the registry again. A
- * digest put by hand after the tag is not trusted: the tag goes through the gate (and `verify`).
+ * Whether the digest key holds the digest of the tag key's value at `tagIndex`: written in the
+ * tag's own transaction (one ModifyIndex), or pinned by tagroll after it (digestSync's write,
+ * guarded by the tag key's index, so the tag has not moved since; it carries tagroll's flags). A
+ * digest put by hand after the tag is not trusted: the tag goes through the gate (and `verify`)
+ * again. Status (src/operations/service-status.ts) calls anything else "digest pending".
  */
-function pinnedFor(pinned: { modifyIndex: number; flags?: number }, tagIndex: number): boolean {
-  if (pinned.modifyIndex === tagIndex) return true;
-  return pinned.modifyIndex > tagIndex && pinned.flags === TAGROLL_WRITE_FLAGS;
+export function digestPinnedFor(digest: { modifyIndex: number; flags?: number }, tagIndex: number): boolean {
+  if (digest.modifyIndex === tagIndex) return true;
+  return digest.modifyIndex > tagIndex && digest.flags === TAGROLL_WRITE_FLAGS;
 }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { RolloutRecord } from "../../../src/coordinator/index.js";
 import { digestStatus } from "../../../src/operations/service-status.js";
+import { TAGROLL_WRITE_FLAGS } from "../../../src/state/desired-tag-writer.js";
 import { serviceConfig } from "../coordinator/fakes/harness.js";
 
 const DIGEST = `sha256:${"c".repeat(64)}`;
@@ -44,11 +45,13 @@ describe('digest part of a service\'s status (README, "Supply chain")', () => {
   });
 
   it("says the digest is pending while the tag key was written after the digest key, and not otherwise", () => {
-    const status = (written: { tagIndex?: number; digestIndex?: number }) =>
+    const status = (written: { tagIndex?: number; digestIndex?: number; digestFlags?: number }) =>
       digestStatus(pinned, DIGEST, rollout("succeeded"), { ...written, tag: "v2" })?.pending;
-    // One transaction (a webhook), or the digest pinned after the tag: nothing pending.
+    // One transaction (a webhook), or the digest pinned by tagroll after the tag: nothing pending.
     expect(status({ tagIndex: 40, digestIndex: 40 })).toBeUndefined();
-    expect(status({ tagIndex: 40, digestIndex: 41 })).toBeUndefined();
+    expect(status({ tagIndex: 40, digestIndex: 41, digestFlags: TAGROLL_WRITE_FLAGS })).toBeUndefined();
+    // A digest put by hand after the tag: the leader resolves the tag again before any restart.
+    expect(status({ tagIndex: 40, digestIndex: 41, digestFlags: 0 })).toMatch(/without its digest/);
     // `consul kv put` of the tag alone, or no digest key yet.
     expect(status({ tagIndex: 42, digestIndex: 41 })).toBe(
       "v2 was written without its digest; the leader pins it before any restart",
