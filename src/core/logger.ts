@@ -36,12 +36,8 @@ export const LOG_FLUSH_MS = 100;
  * when nothing is pending.
  */
 export function logDestination(dest: number | string = 1): DestinationStream {
-  const stream = pino.destination({
-    dest,
-    sync: false,
-    minLength: 4096,
-    ...(typeof dest === "string" ? { mkdir: true } : {}),
-  });
+  // `mkdir` only applies to a file path; sonic-boom ignores it for a descriptor.
+  const stream = pino.destination({ dest, sync: false, minLength: 4096, mkdir: true });
   // One timer per batch of lines, none while nothing is logged: even an idle interval timer's
   // wake-ups cost a quiet process measurable CPU on a small VM (BENCHMARKS.md, "Scale").
   let timer: NodeJS.Timeout | undefined;

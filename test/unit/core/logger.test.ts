@@ -1,4 +1,8 @@
+import { mkdtemp, readFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { createLogger, LOG_FLUSH_MS, logDestination } from "../../../src/core/logger.js";
 import { capturingLogger } from "../../helpers/tagroll.js";
 
 describe("createLogger", () => {
@@ -28,5 +32,22 @@ describe("createLogger", () => {
       "msg",
     ]);
     expect(JSON.parse(line)).toMatchObject({ component: "history", token: "[redacted]", service: "web" });
+  });
+
+  it("writes lines in a batch once LOG_FLUSH_MS passed after the first, with nothing else logged", async () => {
+    const file = join(await mkdtemp(join(tmpdir(), "tagroll-log-")), "sub", "tagroll.log");
+    const log = createLogger({ destination: logDestination(file) });
+    log.info("one");
+    log.info("two");
+    await new Promise((resolve) => setTimeout(resolve, LOG_FLUSH_MS / 4));
+    // Far below the 4 KiB that would send them at once: still in memory.
+    expect(await readFile(file, "utf8").catch(() => "")).toBe("");
+    await new Promise((resolve) => setTimeout(resolve, LOG_FLUSH_MS * 3));
+    const lines = (await readFile(file, "utf8")).trim().split("\n");
+    expect(lines.map((l) => (JSON.parse(l) as { msg: string }).msg)).toEqual(["one", "two"]);
+    // A later line gets a timer of its own.
+    log.info("three");
+    await new Promise((resolve) => setTimeout(resolve, LOG_FLUSH_MS * 3));
+    expect(await readFile(file, "utf8")).toContain('"msg":"three"');
   });
 });
