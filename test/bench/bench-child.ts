@@ -32,16 +32,23 @@ export class BenchChild {
 
   /** Sends `message` and resolves with the next message whose `type` is `replyType`. */
   ask<T>(message: unknown, replyType: string, timeoutMs = 600_000): Promise<T> {
+    const reply = this.next<T>(replyType, timeoutMs);
+    this.child.send(message as object);
+    return reply;
+  }
+
+  /** The next message whose `type` is `type` (a reply, or a report the child sends on its own). */
+  next<T>(type: string, timeoutMs = 600_000): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       const timer = setTimeout(
-        () => finish(new Error(`no ${replyType} from child after ${timeoutMs} ms`)),
+        () => finish(new Error(`no ${type} from child after ${timeoutMs} ms`)),
         timeoutMs,
       );
       const onMessage = (reply: { type?: string; error?: string }) => {
         if (reply.type === "error") finish(new Error(reply.error ?? "child failed"));
-        else if (reply.type === replyType) finish(undefined, reply as T);
+        else if (reply.type === type) finish(undefined, reply as T);
       };
-      const onExit = (code: number | null) => finish(new Error(`child exited (${code}) before ${replyType}`));
+      const onExit = (code: number | null) => finish(new Error(`child exited (${code}) before ${type}`));
       const finish = (err?: Error, value?: T) => {
         clearTimeout(timer);
         this.child.off("message", onMessage);
@@ -51,7 +58,6 @@ export class BenchChild {
       };
       this.child.on("message", onMessage);
       this.child.once("exit", onExit);
-      this.child.send(message as object);
     });
   }
 

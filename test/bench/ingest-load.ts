@@ -35,7 +35,7 @@ export interface LoadResult {
   latenciesMs: number[];
   statuses: Record<string, number>;
   next: number;
-  /** Every answer, warm-up included (the CPU the server spent covers those too). */
+  /** Every answer from the end of the warm-up (the "measuring" message) on, in-flight ones at the end included. */
   answered: number;
 }
 
@@ -52,6 +52,12 @@ export async function runLoad(spec: LoadSpec): Promise<LoadResult> {
   const start = performance.now();
   const measureFrom = start + spec.warmupMs;
   const end = measureFrom + spec.durationMs;
+  // Tells the parent the warm-up is over, so it can read the server's CPU time from here on.
+  let answeredBefore = 0;
+  const measuring = setTimeout(() => {
+    answeredBefore = answered;
+    process.send?.({ type: "measuring" });
+  }, spec.warmupMs);
   /** One request; `from` is when it was due (open loop) or sent (closed loop). */
   const send = async (t: LoadTarget, from: number) => {
     const pool = pools.get(t.origin) as Pool;
@@ -92,6 +98,7 @@ export async function runLoad(spec: LoadSpec): Promise<LoadResult> {
     };
     await Promise.all(spec.targets.map(loop));
   }
+  clearTimeout(measuring);
   await Promise.all([...pools.values()].map((p) => p.close()));
   return {
     type: "done",
@@ -100,7 +107,7 @@ export async function runLoad(spec: LoadSpec): Promise<LoadResult> {
     latenciesMs: latencies,
     statuses,
     next: n,
-    answered,
+    answered: answered - answeredBefore,
   };
 }
 

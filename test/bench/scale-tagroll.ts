@@ -1,10 +1,9 @@
 import { subscribe } from "node:diagnostics_channel";
-import { mkdir, writeFile } from "node:fs/promises";
 import type { ClientRequest } from "node:http";
-import { Session } from "node:inspector/promises";
-import { dirname, join } from "node:path";
+import { join } from "node:path";
 import { writeHeapSnapshot } from "node:v8";
 import { startBenchTagroll, type BenchTagroll } from "./bench-tagroll.js";
+import { serveParent, startProfiler } from "./child-serve.js";
 
 /**
  * The scale benchmark's tagroll, alone in its own process so its RSS and CPU time are tagroll's
@@ -82,29 +81,4 @@ async function handle(message: Message): Promise<unknown> {
   }
 }
 
-/** V8's sampling profiler through the inspector, written as a .cpuprofile (Chrome DevTools). */
-async function startProfiler() {
-  const session = new Session();
-  session.connect();
-  await session.post("Profiler.enable");
-  await session.post("Profiler.start");
-  return {
-    stop: async (file: string) => {
-      const { profile } = await session.post("Profiler.stop");
-      await mkdir(dirname(file), { recursive: true });
-      await writeFile(file, JSON.stringify(profile));
-      session.disconnect();
-    },
-  };
-}
-
-process.on("message", (message: Message) => {
-  handle(message).then(
-    (reply) => process.send?.(reply),
-    (err: Error) => process.send?.({ type: "error", error: err.message }),
-  );
-});
-
-process.once("SIGTERM", () => {
-  void (tagroll?.close() ?? Promise.resolve()).finally(() => process.exit(0));
-});
+serveParent(handle, () => tagroll?.close() ?? Promise.resolve());
