@@ -12,7 +12,8 @@ import { tokenKey } from "../../src/state/kv-layout.js";
 
 /**
  * Webhooks that arrive together share one transaction (src/ingress/batching/assemble.ts): each
- * keeps its own decision, revocation and dedupe check, and a rollback retries only the webhooks
+ * keeps its own decision and dedupe check (webhooks with one token share its revocation check), and a
+ * rollback retries only the webhooks
  * whose own ops failed. Run against FakeKvStore (test/unit/ingress/push-batching.test.ts) and
  * against the real Consul agent (test/integration/ingress/push-batching.test.ts).
  */
@@ -41,6 +42,7 @@ export function pushBatchingCases(world: () => BatchingWorld): void {
     const state = new IngestState({ kv, services: [], clock, logger: log });
     const history = new HistoryStore(kv, { clock, root: `${root}/tagroll` });
     const batches: Array<{ webhooks: number; committed: boolean }> = [];
+    const ops: number[] = [];
     const writer = new PushWriter({
       kv,
       state,
@@ -49,7 +51,10 @@ export function pushBatchingCases(world: () => BatchingWorld): void {
       clock,
       log,
       ...(maxAttempts !== undefined && { maxAttempts }),
-      onBatch: (b) => batches.push({ webhooks: b.webhooks, committed: b.committed }),
+      onBatch: (b) => {
+        batches.push({ webhooks: b.webhooks, committed: b.committed });
+        ops.push(b.ops);
+      },
     });
     const good = jti();
     const push = (service: string, tag: string, extra: Partial<PushWriteRequest> = {}) =>
@@ -76,7 +81,7 @@ export function pushBatchingCases(world: () => BatchingWorld): void {
       });
     const key = (service: string) => `${root}/configs/${service}/IMAGE_TAG`;
     const value = async (service: string) => (await store.get(key(service)))?.value;
-    return { kv: store, history, batches, push, gets, key, value, jti };
+    return { kv: store, history, batches, ops, push, gets, key, value, jti };
   }
 
   it("conflicting webhooks for one key in one batch end on the newest, each write chained on the last", async () => {
@@ -143,6 +148,34 @@ export function pushBatchingCases(world: () => BatchingWorld): void {
       expect((await history.list("a")).map((e) => e.tag).sort()).toEqual(["1", "4"]);
     } finally {
       await kv.delete(tokenKey("revoked", revoked));
+    }
+  });
+
+  it("webhooks with one token in a batch share one revocation check; revoked, it refuses them all", async () => {
+    const { kv, batches, ops, push, value, jti } = setup();
+    // Known keys, so the next three are decided without a read and go in one transaction.
+    await Promise.all([push("a", "1"), push("b", "1"), push("c", "1")]);
+    const other = jti();
+    // a and b with the shared token, c with another: two checks, then a cas and a history entry each.
+    await Promise.all([push("a", "2"), push("b", "2"), push("c", "2", { jti: other })]);
+    expect(batches.at(-1)).toEqual({ webhooks: 3, committed: true });
+    expect(ops.at(-1)).toBe(2 + 3 * 2);
+
+    await kv.set(tokenKey("revoked", other), "{}");
+    try {
+      const results = await Promise.allSettled([
+        push("a", "3", { jti: other }),
+        push("b", "3", { jti: other }),
+        push("c", "3"),
+      ]);
+      expect(results.map((r) => (r.status === "rejected" ? r.reason : r.value))).toEqual([
+        expect.any(AuthError),
+        expect.any(AuthError),
+        { outcome: "written", previous: "2", value: "3" },
+      ]);
+      expect([await value("a"), await value("b"), await value("c")]).toEqual(["2", "2", "3"]);
+    } finally {
+      await kv.delete(tokenKey("revoked", other));
     }
   });
 

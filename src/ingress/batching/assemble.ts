@@ -12,7 +12,10 @@ export interface Member {
   pending: Pending;
   start: number;
   end: number;
-  /** The op that fails when the token was revoked, and the one that fails for a seen delivery. */
+  /**
+   * The op that fails when the token was revoked (the first member with that token holds it, the
+   * others point at it), and the one that fails for a seen delivery.
+   */
   revocationOp: number;
   deliveryOp?: number;
   /** The chain of webhooks on the same desired key in this batch; its guard is their guard. */
@@ -57,12 +60,14 @@ export interface Batch {
  * the same desired key form a chain: the first is guarded by the key's ModifyIndex (cas, or
  * check-index when it writes nothing); each later one decides on the value the one before it
  * leaves and writes with a plain set, which the first's guard makes safe — the transaction is
- * atomic. Every webhook keeps its own revocation and delivery checks, so a failure names the
- * webhooks it belongs to. A pinned digest (issue 12) never shares its keys within a batch.
+ * atomic. Every webhook keeps its own delivery check and its token's revocation check (one per
+ * token in the batch), so a failure names the webhooks it belongs to. A pinned digest (issue 12) never shares its keys within a batch.
  */
 export function assembleBatch(queue: readonly Pending[], ctx: BatchContext): Batch {
   const batch: Batch = { ops: [], members: [], chains: new Map(), deferred: [], unknown: [] };
   const deliveries = new Set<string>();
+  // One revocation check per token in the batch: a burst from one sender shares it (issue 14).
+  const revocations = new Map<string, number>();
   const maxOps = ctx.maxOps ?? MAX_TXN_OPS;
   for (const pending of queue) {
     const { req } = pending;
@@ -83,13 +88,15 @@ export function assembleBatch(queue: readonly Pending[], ctx: BatchContext): Bat
     }
     const delivery =
       req.delivery && ctx.deliveries.prepare(req.service, req.delivery.source, req.delivery.id);
-    const built = build(pending, known, pinned, chain, delivery, ctx);
+    const checked = revocations.get(req.jti);
+    const built = build(pending, known, pinned, chain, delivery, checked === undefined, ctx);
     if ((delivery && deliveries.has(delivery.check.key)) || batch.ops.length + built.ops.length > maxOps) {
       batch.deferred.push(pending);
       continue;
     }
     if (delivery) deliveries.add(delivery.check.key);
     const start = batch.ops.length;
+    if (checked === undefined) revocations.set(req.jti, start);
     const own = chain ?? { key: req.key, value: known.value, guards: [], members: [] };
     if (!chain) batch.chains.set(req.key, own);
     if (req.pin) own.pinKey = req.pin.key;
@@ -99,8 +106,8 @@ export function assembleBatch(queue: readonly Pending[], ctx: BatchContext): Bat
       pending,
       start,
       end: batch.ops.length,
-      revocationOp: start,
-      ...(delivery && { deliveryOp: start + 1 }),
+      revocationOp: checked ?? start,
+      ...(delivery && { deliveryOp: checked === undefined ? start + 1 : start }),
       chain: own,
       outcome: built.outcome,
     };
@@ -117,6 +124,7 @@ function build(
   pinned: KnownValue | undefined,
   chain: Chain | undefined,
   delivery: { check: KvTxnOp; create: KvTxnOp } | undefined,
+  checkRevocation: boolean,
   ctx: BatchContext,
 ): { ops: KvTxnOp[]; guards: number[]; outcome: PushWrite } {
   const { req } = pending;
@@ -131,7 +139,9 @@ function build(
       : decision.write === known.value && !repin
         ? "already the desired value"
         : undefined;
-  const ops: KvTxnOp[] = [{ verb: "check-not-exists", key: tokenKey("revoked", req.jti) }];
+  const ops: KvTxnOp[] = checkRevocation
+    ? [{ verb: "check-not-exists", key: tokenKey("revoked", req.jti) }]
+    : [];
   const guards: number[] = [];
   if (delivery) ops.push(delivery.check);
   let outcome: PushWrite;
