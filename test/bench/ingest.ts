@@ -69,12 +69,11 @@ async function measure(
     [...names, "ing-shared"]
       .map((name) => `  - name: ${name}\n    image: acme/${name}\n    policy:\n      order: numeric\n`)
       .join("");
-  // tagroll in a process of its own (ingest-tagroll.ts), the load client in another.
-  const tagroll = new BenchChild("./ingest-tagroll.ts", {
-    compiled: await compileBenchChild("./ingest-tagroll.ts"),
-  });
-  const child = new BenchChild("./ingest-load.ts");
   const consulPid = await pidListeningOn(Number(new URL(cluster.consulAddr).port));
+  const compiled = await compileBenchChild("./ingest-tagroll.ts");
+  // tagroll in a process of its own (ingest-tagroll.ts), the load client in another.
+  const tagroll = new BenchChild("./ingest-tagroll.ts", { compiled });
+  const child = new BenchChild("./ingest-load.ts");
   const othersCpu = async () => ({ consul: await cpuMsOf(consulPid), client: await cpuMsOf(child.pid) });
   try {
     const { url, tokens } = await tagroll.ask<{ url: string; tokens: Record<string, string> }>(
