@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { loadConfig } from "../../src/config/load-config.js";
 import type { TagrollConfig } from "../../src/config/types.js";
 import type { Clock } from "../../src/core/clock.js";
+import { pino } from "pino";
 import { createLogger, logDestination } from "../../src/core/logger.js";
 import { observeAll, type CoordinatorEvent } from "../../src/coordinator/index.js";
 import { startRuntime, type Runtime, type RuntimeOptions } from "../../src/runtime/runtime.js";
@@ -31,6 +32,12 @@ export interface BenchTagrollOptions {
   files?: Record<string, string>;
   /** Keep the default digest pinning on services that do not mention it (default: `digest: false`, tag-only.ts). */
   pinDigests?: boolean;
+  /**
+   * Batch log lines as `tagroll serve` does (logDestination: up to 100 ms in memory); the benchmarks
+   * set it. Default off: tests read the log file right after what they wait for, so each line goes
+   * to the file as soon as it is logged (one asynchronous write per line).
+   */
+  batchLog?: boolean;
 }
 
 /** A coordinator event and the wall-clock time the benchmark saw it. */
@@ -91,8 +98,10 @@ export async function startBenchTagroll(o: BenchTagrollOptions): Promise<BenchTa
   const restarts: RestartCall[] = [];
   const log = createLogger({
     level: "info",
-    // As `tagroll serve` writes its log (src/core/logger.ts), to a file.
-    destination: logDestination(o.logFile),
+    // Asynchronous writes to a file; batched as `tagroll serve` batches them (src/core/logger.ts) when asked.
+    destination: o.batchLog
+      ? logDestination(o.logFile)
+      : pino.destination({ dest: o.logFile, mkdir: true, sync: false }),
   });
   const runtime = await startRuntime({
     config,
@@ -151,6 +160,7 @@ export function startTagrollFor(
     yaml: `services:\n  - name: ${name}\n    image: acme/${name}\n    policy:\n      order: none\n`,
     coordinator: true,
     logFile: join(cluster.artifacts, `tagroll-${name}.log`),
+    batchLog: true,
   });
 }
 

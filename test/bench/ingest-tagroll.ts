@@ -43,6 +43,7 @@ async function handle(message: Message): Promise<unknown> {
         yaml: message.yaml,
         coordinator: false,
         logFile: message.logFile,
+        batchLog: true,
       });
       const { config, runtime } = tagroll;
       const tokens: Record<string, string> = {};

@@ -49,6 +49,7 @@ async function handle(message: Message): Promise<unknown> {
         pinDigests: true,
         coordinator: true,
         logFile: message.logFile,
+        batchLog: true,
       });
       return { type: "started" };
     case "blocking": {
