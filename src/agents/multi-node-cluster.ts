@@ -21,6 +21,8 @@ export interface MultiNodeClusterOptions {
   progress?: (line: string) => void;
   /** Records the running agents here until `stop()`, as dev-cluster.ts does (run-records.ts). */
   stateDir?: string;
+  /** The Nomad server's `event_buffer_size`; tests of a resumed event stream make it small. */
+  eventBufferSize?: number;
 }
 
 /** One client machine of the cluster: a Consul client agent and a Nomad client on one address. */
@@ -117,7 +119,17 @@ export async function startMultiNodeCluster(options: MultiNodeClusterOptions): P
     const serverData = join(dir, "nomad-server-data");
     dataDirs.push(serverData);
     const serverConfig = join(dir, "nomad-server.hcl");
-    await writeFile(serverConfig, nomadServerConfig({ data: serverData, nHttp, nRpc, nSerf, cHttp }));
+    await writeFile(
+      serverConfig,
+      nomadServerConfig({
+        data: serverData,
+        nHttp,
+        nRpc,
+        nSerf,
+        cHttp,
+        ...(options.eventBufferSize === undefined ? {} : { eventBufferSize: options.eventBufferSize }),
+      }),
+    );
     progress(`starting the nomad server on ${nomadAddr}`);
     const nomad = AgentProcess.start(
       "nomad-server",

@@ -51,6 +51,8 @@ export interface NomadServerParams {
   nSerf: number;
   /** HTTP port of the Consul server agent on 127.0.0.1. */
   cHttp: number;
+  /** Nomad's `event_buffer_size` (default 100): the events a resumed event stream can still replay. */
+  eventBufferSize?: number;
 }
 
 /** A single Nomad server on 127.0.0.1 that runs no tasks. */
@@ -61,7 +63,7 @@ export function nomadServerConfig(p: NomadServerParams): string {
   bootstrap_expect = 1
   # A lost node is marked down after its heartbeat TTL; keep that short on a test cluster.
   heartbeat_grace = "5s"
-  min_heartbeat_ttl = "5s"
+  min_heartbeat_ttl = "5s"${p.eventBufferSize === undefined ? "" : `\n  event_buffer_size = ${p.eventBufferSize}`}
 }
 consul {
   address = "127.0.0.1:${p.cHttp}"

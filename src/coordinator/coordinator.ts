@@ -27,7 +27,11 @@ import { nomadDefaults } from "./targets/index.js";
 import type { NomadDeployApi } from "../nomad/deploy-api.js";
 import type { DigestSync } from "../supply-chain/digest-sync.js";
 import { RedeployDriver } from "./redeploy/index.js";
-import { followNomadEvents, type OpenEventStream } from "./nomad-events/index.js";
+import {
+  followNomadEvents,
+  type FollowNomadEventsOptions,
+  type OpenEventStream,
+} from "./nomad-events/index.js";
 
 /** Runs `task` on a cron `schedule`; node-cron unless a test passes its own. */
 export type Scheduler = (schedule: string, task: () => void) => { stop(): void };
@@ -59,7 +63,12 @@ export interface CoordinatorOptions {
    * Nomad's event stream, followed by the leader so Nomad-side changes are checked at once
    * (src/coordinator/nomad-events/; README, "Running at scale"). Without it only the sweep finds them.
    */
-  nomadEvents?: { open: OpenEventStream; debounceMs?: number };
+  nomadEvents?: {
+    open: OpenEventStream;
+    /** What changed after an index, looked up after a reconnect (src/nomad/event-stream.ts). */
+    changedSince?: FollowNomadEventsOptions["changedSince"];
+    debounceMs?: number;
+  };
   /** issue 12: pins the digest of a tag written without tagroll before its rollout (digest-sync.ts). */
   pinDigest?: DigestSync;
 }
@@ -179,6 +188,7 @@ export class Coordinator {
     const byName = new Map(this.services.map((service) => [service.name, service]));
     return followNomadEvents({
       open: stream.open,
+      ...(stream.changedSince && { changedSince: stream.changedSince }),
       services: this.services,
       nomad: this.o.nomad,
       defaults: nomadDefaults(this.o.config),

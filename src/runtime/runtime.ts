@@ -10,7 +10,7 @@ import { PushReceiver, type IngressObserver } from "../ingress/push-receiver.js"
 import { PushWriter, type PushWriteDeps } from "../ingress/push-write.js";
 import { ConsulKvStore, ConsulServiceHealth } from "../kv/consul-kv-store.js";
 import { HttpNomadApi } from "../nomad/http-nomad-api.js";
-import { openNomadEvents } from "../nomad/event-stream.js";
+import { jobsChangedSince, openNomadEvents } from "../nomad/event-stream.js";
 import type { NomadDeployApi } from "../nomad/deploy-api.js";
 import { HttpNomadDeployApi } from "../nomad/http-deploy-api.js";
 import { defineNotificationMetrics, Notifier } from "../notifications/index.js";
@@ -126,7 +126,10 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
         // Promotion to another Consul/Nomad pair (README, "Promotion to another cluster").
         openRemoteKv: (consul) => new ConsulKvStore(consul, consulLog),
         // Nomad's event stream drives prompt reconcile checks (README, "Running at scale").
-        nomadEvents: { open: (index, signal) => openNomadEvents(nomad.http, index, signal) },
+        nomadEvents: {
+          open: (index, signal) => openNomadEvents(nomad.http, index, signal),
+          changedSince: (index) => jobsChangedSince(nomad.http, index),
+        },
         // issue 12: a tag written without its digest gets one before its rollout.
         ...(supplyChain && { pinDigest: supplyChain.pinDigest }),
       })

@@ -7,12 +7,17 @@ import { waitFor } from "./cluster.js";
  * Helpers for tests on their own multi-node loopback cluster (src/agents/multi-node-cluster.ts),
  * started per file next to the shared dev agents of global-setup.ts.
  */
-export async function startTestCluster(nodes = 2, dir?: string): Promise<MultiNodeCluster> {
+export async function startTestCluster(
+  nodes = 2,
+  dir?: string,
+  options: { eventBufferSize?: number } = {},
+): Promise<MultiNodeCluster> {
   return startMultiNodeCluster({
     consulBin: inject("consulBin"),
     nomadBin: inject("nomadBin"),
     nodes,
     ...(dir ? { dir, keepLogs: true } : {}),
+    ...options,
     progress: (line) => console.log(`[cluster] ${line}`),
   });
 }

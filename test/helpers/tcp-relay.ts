@@ -3,13 +3,14 @@ import { createConnection, createServer, type Server, type Socket } from "node:n
 /**
  * A loopback TCP relay in front of an agent, so a test can drop every connection through it at
  * once (`cut`: the listener stays, new connections get through) as a network blip or an agent
- * restart would.
+ * restart would, or keep the agent out of reach for a while (`hold` until `release`).
  */
 export class CuttableRelay {
   private server: Server | undefined;
   private readonly live = new Set<Socket>();
   /** Connections accepted so far. */
   accepted = 0;
+  private held = false;
 
   constructor(private readonly target: URL) {}
 
@@ -21,6 +22,10 @@ export class CuttableRelay {
 
   async listen(): Promise<void> {
     const server = createServer((client) => {
+      if (this.held) {
+        client.destroy();
+        return;
+      }
       this.accepted++;
       const upstream = createConnection(Number(this.target.port), this.target.hostname);
       for (const socket of [client, upstream]) {
@@ -42,6 +47,16 @@ export class CuttableRelay {
     const count = this.live.size;
     for (const socket of this.live) socket.destroy();
     return count;
+  }
+
+  /** Drops every connection and every new one until `release`, as an unreachable agent would. */
+  hold(): void {
+    this.held = true;
+    this.cut();
+  }
+
+  release(): void {
+    this.held = false;
   }
 
   async close(): Promise<void> {

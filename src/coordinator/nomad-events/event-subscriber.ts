@@ -22,6 +22,11 @@ export interface EventSubscriberOptions {
    * timeout. Default 75 s.
    */
   stallMs?: number;
+  /**
+   * After a reconnect, told the last index handled before the disconnect, to look up what changed
+   * since by other means: Nomad may no longer buffer every event after it. Runs beside the stream.
+   */
+  catchUp?: (sinceIndex: number) => Promise<void>;
 }
 
 /**
@@ -49,8 +54,10 @@ function refused(reply: { status: number; reason: string }): boolean {
  * with backoff from the last frame's index + 1. Nomad starts a subscription at the first
  * buffered frame at or after the index asked for, or at its newest frame when none is that new
  * (nomad/stream/event_buffer.go `StartAtClosest`), so frames at or below the last one seen are
- * dropped rather than handled twice. The first connection asks for index 0: Nomad then replays
- * what it still buffers, which lets a new leader catch up on changes made while nobody led.
+ * dropped rather than handled twice. Nomad buffers only its last events, so after a reconnect
+ * `catchUp` lists what changed since the last frame seen. The first connection asks for index 0:
+ * Nomad then replays what it still buffers, which lets a new leader catch up on changes made while
+ * nobody led.
  */
 export class EventSubscriber {
   private lastIndex = 0;
@@ -93,6 +100,17 @@ export class EventSubscriber {
         this.o.logger.info({ index: this.lastIndex }, "following Nomad's event stream");
         this.tell("connected");
         backoff.reset();
+        if (this.lastIndex > 0 && this.o.catchUp) {
+          const since = this.lastIndex;
+          this.o
+            .catchUp(since)
+            .catch((err: unknown) =>
+              this.o.logger.warn(
+                { err, since },
+                "could not list what changed in Nomad while its event stream was away; the reconcile sweep finds it",
+              ),
+            );
+        }
         await this.follow(reply.chunks, connection);
         throw new Error("Nomad closed the event stream");
       } catch (err) {

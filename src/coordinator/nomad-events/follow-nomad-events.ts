@@ -4,12 +4,14 @@ import type { Logger } from "../../core/logger.js";
 import type { NomadApi, NomadScope } from "../../nomad/nomad-api.js";
 import type { RolloutObserver } from "../model/index.js";
 import { CheckQueue } from "./check-queue.js";
-import { jobOfEvent } from "./event-jobs.js";
+import { jobKey, jobOfEvent } from "./event-jobs.js";
 import { EventSubscriber, type OpenEventStream } from "./event-subscriber.js";
 import { JobServices } from "./job-services.js";
 
 export interface FollowNomadEventsOptions {
   open: OpenEventStream;
+  /** The jobs changed after an index (src/nomad/event-stream.ts `jobsChangedSince`), for a reconnect's gap. */
+  changedSince?: (index: number) => Promise<Array<{ namespace: string | undefined; id: string }>>;
   services: readonly ServiceConfig[];
   nomad: NomadApi;
   defaults: NomadScope;
@@ -23,6 +25,8 @@ export interface FollowNomadEventsOptions {
   check: (services: string[]) => Promise<void>;
   /** Default 1 s. */
   debounceMs?: number;
+  /** Least time between two `changedSince` look-ups; default 30 s. */
+  catchUpEveryMs?: number;
 }
 
 /**
@@ -47,6 +51,7 @@ export async function followNomadEvents(o: FollowNomadEventsOptions): Promise<vo
     busy: o.busy,
     check: o.check,
   });
+  const changedSince = o.changedSince;
   const subscriber = new EventSubscriber({
     open: o.open,
     clock: o.clock,
@@ -59,7 +64,54 @@ export async function followNomadEvents(o: FollowNomadEventsOptions): Promise<vo
         if (job !== undefined) queue.add(jobs.servicesOf(job));
       }
     },
+    ...(changedSince && {
+      catchUp: spacedLookUps(o.clock, o.signal, o.catchUpEveryMs ?? 30_000, async (since: number) => {
+        const changed = await changedSince(since);
+        const services = [
+          ...new Set(changed.flatMap(({ namespace, id }) => jobs.servicesOf(jobKey(namespace ?? "", id)))),
+        ];
+        // The first names only: after a long outage of a large cluster this can be every service.
+        o.logger.info(
+          { since, changes: changed.length, services: services.length, names: services.slice(0, 20) },
+          "checked what changed in Nomad while its event stream was away",
+        );
+        queue.add(services);
+      }),
+    }),
   });
   await subscriber.run(o.signal);
   await queue.idle();
+}
+
+/**
+ * `lookUp` at most once per `everyMs`: the look-up lists every running allocation of the cluster,
+ * so a flapping connection must not repeat it on each reconnect. A call inside the interval waits
+ * for its end and then runs once for every call made meanwhile, from the oldest index asked for;
+ * none runs once the leadership term (`signal`) is over.
+ */
+export function spacedLookUps(
+  clock: Clock,
+  signal: AbortSignal,
+  everyMs: number,
+  lookUp: (since: number) => Promise<void>,
+): (since: number) => Promise<void> {
+  let last = -Infinity;
+  let waiting: number | undefined;
+  let scheduled = false;
+  return async (since) => {
+    waiting = Math.min(waiting ?? since, since);
+    if (scheduled) return;
+    const wait = last + everyMs - clock.now();
+    if (wait > 0) {
+      scheduled = true;
+      // Leadership lost meanwhile: nothing to look up for.
+      await clock.sleep(wait, signal).catch(() => undefined);
+      scheduled = false;
+    }
+    if (signal.aborted) return;
+    const from = waiting;
+    waiting = undefined;
+    last = clock.now();
+    await lookUp(from);
+  };
 }

@@ -6,5 +6,5 @@ export { CheckQueue } from "./check-queue.js";
 export { EventFrames, type NomadEvent, type NomadEventFrame } from "./event-frames.js";
 export { jobKey, jobOfEvent } from "./event-jobs.js";
 export { EventSubscriber, type OpenEventStream } from "./event-subscriber.js";
-export { followNomadEvents } from "./follow-nomad-events.js";
+export { followNomadEvents, type FollowNomadEventsOptions } from "./follow-nomad-events.js";
 export { JobServices } from "./job-services.js";

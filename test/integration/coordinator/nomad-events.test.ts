@@ -1,13 +1,13 @@
 import { readFile } from "node:fs/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { MultiNodeCluster } from "../../../src/agents/multi-node-cluster.js";
-import type { DriftEvent } from "../../../src/coordinator/model/index.js";
-import { parseDemoJob } from "../../../src/demo/demo-job.js";
 import { AgentClient } from "../../bench/agent-client.js";
-import { startBenchTagroll, type BenchTagroll } from "../../bench/bench-tagroll.js";
+import type { BenchTagroll } from "../../bench/bench-tagroll.js";
 import { waitFor } from "../../helpers/cluster.js";
-import { getJsonFrom, runningAllocsOn, startTestCluster } from "../../helpers/multi-node.js";
+import { driftOf, metricValue, startFollowingWorld, SWEEP_OFF } from "../../helpers/event-probes.js";
+import { getJsonFrom, runningAllocsOn } from "../../helpers/multi-node.js";
 import { CuttableRelay } from "../../helpers/tcp-relay.js";
+import { registerPinned as pinJob } from "../../helpers/pinned-job.js";
 import { Operations } from "../../../src/operations/index.js";
 import { createLogger } from "../../../src/core/logger.js";
 
@@ -18,7 +18,6 @@ import { createLogger } from "../../../src/core/logger.js";
  * relay the test cuts, to show the stream resumes after a disconnect.
  */
 const SERVICE = "ev-drift";
-const NEVER = "0 0 1 1 *";
 
 describe("reconcile driven by Nomad's event stream", () => {
   let cluster: MultiNodeCluster;
@@ -27,55 +26,18 @@ describe("reconcile driven by Nomad's event stream", () => {
   let tagroll: BenchTagroll;
   let logFile: string;
 
-  const metric = async (series: string): Promise<number | undefined> => {
-    const text = await (await fetch(`${tagroll.runtime.url}/metrics`)).text();
-    const line = text.split("\n").find((l) => l.startsWith(`${series} `));
-    return line === undefined ? undefined : Number(line.slice(series.length + 1));
-  };
-  const drift = (): DriftEvent[] =>
-    tagroll.events.flatMap(({ event }) =>
-      event.type === "drift" && event.service === SERVICE ? [event] : [],
-    );
+  const metric = (series: string) => metricValue(tagroll, series);
+  const drift = () => driftOf(tagroll, SERVICE);
 
-  /**
-   * `nomad job run` of a revision that pins the tag in its template (an operator's hotfix): the
-   * template still ranges over tagroll's folder, so tagroll knows the file renders its key.
-   */
-  async function registerPinned(tag: string): Promise<void> {
-    const job = (await parseDemoJob(cluster.nomadAddr, { service: SERVICE, count: 2 })) as unknown as {
-      TaskGroups: Array<{ Tasks: Array<{ Templates: Array<{ EmbeddedTmpl: string }> }> }>;
-    };
-    const template = job.TaskGroups[0]!.Tasks[0]!.Templates[0]!;
-    template.EmbeddedTmpl =
-      `{{ range ls "configs/${SERVICE}" }}{{ if ne .Key "IMAGE_TAG" }}{{ .Key }}={{ .Value }}\n{{ end }}{{ end }}` +
-      `IMAGE_TAG=${tag}\n`;
-    await getJsonFrom(cluster.nomadAddr, "/v1/jobs", { method: "POST", body: JSON.stringify({ Job: job }) });
-  }
+  const registerPinned = (tag: string) => pinJob(cluster.nomadAddr, SERVICE, tag, 2);
 
   beforeAll(async () => {
-    cluster = await startTestCluster(2);
-    client = new AgentClient(cluster.consulAddr, cluster.nomadAddr);
-    await client.deployDemo(SERVICE, "v1", { count: 2 });
-    relay = new CuttableRelay(new URL(cluster.nomadAddr));
-    await relay.listen();
-    logFile = `${cluster.dir}/tagroll-events.log`;
-    tagroll = await startBenchTagroll({
-      consulAddr: cluster.consulAddr,
-      nomadAddr: relay.url,
-      yaml: `services:\n  - name: ${SERVICE}\n    image: acme/${SERVICE}\n    policy:\n      order: none\n`,
-      coordinator: true,
-      logFile,
-      env: { TAGROLL_RECONCILE_SCHEDULE: NEVER },
-    });
-    expect(tagroll.config.coordinator.reconcileSchedule).toBe(NEVER);
-    await tagroll.settled(SERVICE, "v1");
-    await waitFor(
-      "the event stream to connect",
-      async () => (await metric("tagroll_nomad_event_stream_connected")) === 1,
-      {
-        timeoutMs: 60_000,
-      },
-    );
+    ({ cluster, client, relay, tagroll, logFile } = await startFollowingWorld({
+      service: SERVICE,
+      count: 2,
+      logName: "tagroll-events.log",
+    }));
+    expect(tagroll.config.coordinator.reconcileSchedule).toBe(SWEEP_OFF);
     // What `tagroll status` on any instance says of the leader's stream, read from the leader key.
     await waitFor("the leader key to say the stream is followed", async () => {
       const { leader } = await statusReport();
@@ -139,10 +101,16 @@ describe("reconcile driven by Nomad's event stream", () => {
       { timeoutMs: 60_000, intervalMs: 200 },
     );
     // The new connection resumed from an index (last frame + 1), not from the start.
-    const resumed = (await readFile(logFile, "utf8"))
-      .split("\n")
-      .filter((l) => l.includes("following Nomad's event stream"))
-      .map((l) => (JSON.parse(l) as { index: number }).index);
+    const connections = async () =>
+      (await readFile(logFile, "utf8"))
+        .split("\n")
+        .filter((l) => l.includes("following Nomad's event stream"))
+        .map((l) => (JSON.parse(l) as { index: number }).index);
+    // The log line may reach the file a moment after the metric changed.
+    const resumed = await waitFor("the reconnect's log line", async () => {
+      const lines = await connections();
+      return lines.length >= 2 && lines;
+    });
     expect(resumed.length).toBeGreaterThanOrEqual(2);
     expect(resumed.at(-1)).toBeGreaterThan(0);
 

@@ -22,7 +22,11 @@ function body(parts: string[], signal: AbortSignal, end: boolean): NomadStream {
   return { ok: true, chunks: chunks() };
 }
 
-function harness(answers: Array<(signal: AbortSignal) => NomadStream | Error>, stallMs?: number) {
+function harness(
+  answers: Array<(signal: AbortSignal) => NomadStream | Error>,
+  stallMs?: number,
+  catchUp?: (since: number) => Promise<void>,
+) {
   const clock = new VirtualClock();
   const opens: Array<{ index: number; at: number }> = [];
   const frames: NomadEventFrame[] = [];
@@ -41,6 +45,7 @@ function harness(answers: Array<(signal: AbortSignal) => NomadStream | Error>, s
     onFrame: (frame) => frames.push(frame),
     backoff: new Backoff(1_000, 8_000, () => 1),
     ...(stallMs !== undefined && { stallMs }),
+    ...(catchUp && { catchUp }),
   });
   return { clock, opens, frames, told, subscriber };
 }
@@ -72,6 +77,33 @@ describe("Nomad event subscriber", () => {
     ]);
     // The partial line of the first connection was handed on once, from the second.
     expect(h.frames.filter((f) => f.Index === 11)).toHaveLength(1);
+  });
+
+  it("after each reconnect, and only then, asks what changed since the last frame it handled", async () => {
+    const asked: number[] = [];
+    const h = harness(
+      [
+        (s) => body([line(10)], s, true),
+        (s) => body([line(40)], s, true),
+        // A reconnect before any new frame asks from the same index again.
+        (s) => body([], s, true),
+        (s) => body([line(41)], s, false),
+      ],
+      undefined,
+      async (since) => {
+        asked.push(since);
+        // A failed look-up is logged; the stream goes on.
+        if (since === 40) throw new Error("Nomad answered 500");
+      },
+    );
+    const stop = new AbortController();
+    const running = h.subscriber.run(stop.signal);
+    await h.clock.until(() => h.frames.length === 3);
+    expect(h.frames.map((f) => f.Index)).toEqual([10, 40, 41]);
+    // Not on the first connection (index 0 replays Nomad's buffer); then the index before each gap.
+    expect(asked).toEqual([10, 40, 40]);
+    stop.abort(new Error("term over"));
+    await running;
   });
 
   it("backs off exponentially while Nomad is unreachable, and resets once connected", async () => {
