@@ -14,7 +14,7 @@ export type { PushWrite, PushWriteRequest } from "./batching/pending.js";
 /**
  * Transactions in flight at once; webhooks arriving meanwhile gather into the next one. One, not
  * two: under load the batches grow (3.1 → 3.9 webhooks each with 8 concurrent senders) and tagroll's
- * CPU per webhook fell from 0.38 to 0.21–0.30 ms, with no worse p99 at 200 req/s (one-off runs of
+ * CPU per webhook fell from 0.38 to 0.21–0.31 ms, with no worse p99 at 200 req/s (one-off runs of
  * `npm run bench -- ingest`; BENCHMARKS.md, "Ingest", has the current figures).
  */
 const IN_FLIGHT = 1;
