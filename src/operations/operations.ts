@@ -169,7 +169,7 @@ export class Operations {
       if (rollout) status.rollout = rollout;
       const digest = digestStatus(service, pinned?.value, rollout, {
         ...(desired && { tagIndex: desired.modifyIndex, tag: desired.value }),
-        ...(pinned && { digestIndex: pinned.modifyIndex, digestFlags: pinned.flags ?? 0 }),
+        ...(pinned && { digest: pinned }),
       });
       if (digest) status.digest = digest;
       if (live.error) status.error = live.error;

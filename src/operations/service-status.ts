@@ -147,21 +147,15 @@ export function digestStatus(
   service: ServiceConfig,
   desired: string | undefined,
   rollout: RolloutRecord | undefined,
-  written?: { tagIndex?: number; digestIndex?: number; digestFlags?: number; tag?: string },
+  written?: { tagIndex?: number; tag?: string; digest?: { modifyIndex: number; flags?: number } },
 ): DigestStatus | undefined {
   const key = service.supplyChain?.digestKey;
   if (key === undefined) return undefined;
   const status: DigestStatus = { key };
   if (desired !== undefined) status.desired = desired;
   // Pending: what the leader's digestSync would still resolve before a restart (digestPinnedFor).
-  const { tagIndex, digestIndex, digestFlags, tag } = written ?? {};
-  const pinned =
-    digestIndex !== undefined &&
-    tagIndex !== undefined &&
-    digestPinnedFor(
-      { modifyIndex: digestIndex, ...(digestFlags !== undefined && { flags: digestFlags }) },
-      tagIndex,
-    );
+  const { tagIndex, digest, tag } = written ?? {};
+  const pinned = digest !== undefined && tagIndex !== undefined && digestPinnedFor(digest, tagIndex);
   // A rollout of that tag that has ended (refused: ended failed) says itself what happened.
   const ended = rollout !== undefined && rollout.value === tag && rollout.status !== "running";
   if (!ended && tagIndex !== undefined && !pinned) {

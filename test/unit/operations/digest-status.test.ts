@@ -45,24 +45,24 @@ describe('digest part of a service\'s status (README, "Supply chain")', () => {
   });
 
   it("says the digest is pending while the tag key was written after the digest key, and not otherwise", () => {
-    const status = (written: { tagIndex?: number; digestIndex?: number; digestFlags?: number }) =>
+    const status = (written: { tagIndex?: number; digest?: { modifyIndex: number; flags?: number } }) =>
       digestStatus(pinned, DIGEST, rollout("succeeded"), { ...written, tag: "v2" })?.pending;
     // One transaction (a webhook), or the digest pinned by tagroll after the tag: nothing pending.
-    expect(status({ tagIndex: 40, digestIndex: 40 })).toBeUndefined();
-    expect(status({ tagIndex: 40, digestIndex: 41, digestFlags: TAGROLL_WRITE_FLAGS })).toBeUndefined();
+    expect(status({ tagIndex: 40, digest: { modifyIndex: 40 } })).toBeUndefined();
+    expect(status({ tagIndex: 40, digest: { modifyIndex: 41, flags: TAGROLL_WRITE_FLAGS } })).toBeUndefined();
     // A digest put by hand after the tag: the leader resolves the tag again before any restart.
-    expect(status({ tagIndex: 40, digestIndex: 41, digestFlags: 0 })).toMatch(/without its digest/);
+    expect(status({ tagIndex: 40, digest: { modifyIndex: 41, flags: 0 } })).toMatch(/without its digest/);
     // `consul kv put` of the tag alone, or no digest key yet.
-    expect(status({ tagIndex: 42, digestIndex: 41 })).toBe(
+    expect(status({ tagIndex: 42, digest: { modifyIndex: 41 } })).toBe(
       "v2 was written without its digest; the leader pins it before any restart",
     );
     expect(status({ tagIndex: 42 })).toMatch(/without its digest/);
     // The rollout of that tag ended (a refused tag ends failed): its record says what happened.
     const failed = { ...rollout("failed"), value: "v2" };
     expect(
-      digestStatus(pinned, DIGEST, failed, { tagIndex: 42, digestIndex: 41, tag: "v2" })?.pending,
+      digestStatus(pinned, DIGEST, failed, { tagIndex: 42, digest: { modifyIndex: 41 }, tag: "v2" })?.pending,
     ).toBeUndefined();
     // No tag key at all: nothing to pin.
-    expect(status({ digestIndex: 41 })).toBeUndefined();
+    expect(status({ digest: { modifyIndex: 41 } })).toBeUndefined();
   });
 });
