@@ -1,29 +1,43 @@
 import { readFile, readdir, readlink } from "node:fs/promises";
 import { get } from "node:http";
 
+/** The inodes of the sockets among process `pid`'s file descriptors (/proc/<pid>/fd). */
+export async function socketInodesOf(pid: number | string): Promise<Set<string>> {
+  const inodes = new Set<string>();
+  for (const fd of await readdir(`/proc/${pid}/fd`).catch(() => [] as string[])) {
+    const target = await readlink(`/proc/${pid}/fd/${fd}`).catch(() => "");
+    const m = /^socket:\[(\d+)\]$/.exec(target);
+    if (m?.[1]) inodes.add(m[1]);
+  }
+  return inodes;
+}
+
+/** The rows of /proc/net/tcp{,6}: local and remote port, state (01 established, 0A listen), inode. */
+export async function tcpSockets(): Promise<
+  Array<{ localPort: number; remotePort: number; state: string; inode: string }>
+> {
+  const rows = [];
+  for (const table of ["/proc/net/tcp", "/proc/net/tcp6"]) {
+    for (const line of (await readFile(table, "utf8").catch(() => "")).split("\n").slice(1)) {
+      // sl local_address rem_address st tx_queue:rx_queue tr:tm->when retrnsmt uid timeout inode
+      const f = line.trim().split(/\s+/);
+      if (f.length < 10) continue;
+      const port = (address: string | undefined) => parseInt(address?.split(":")[1] ?? "", 16);
+      rows.push({ localPort: port(f[1]), remotePort: port(f[2]), state: f[3] ?? "", inode: f[9] ?? "" });
+    }
+  }
+  return rows;
+}
+
 /**
  * Established TCP connections from process `pid` to `port` on loopback, read from /proc (Linux):
  * the socket inodes among the process's file descriptors, matched against /proc/net/tcp{,6}.
  * An outside count of tagroll's open requests to Consul, which needs no change to tagroll.
  */
 export async function connectionsTo(pid: number, port: number): Promise<number> {
-  const inodes = new Set<string>();
-  for (const fd of await readdir(`/proc/${pid}/fd`).catch(() => [])) {
-    const target = await readlink(`/proc/${pid}/fd/${fd}`).catch(() => "");
-    const m = /^socket:\[(\d+)\]$/.exec(target);
-    if (m?.[1]) inodes.add(m[1]);
-  }
-  let count = 0;
-  for (const table of ["/proc/net/tcp", "/proc/net/tcp6"]) {
-    const lines = (await readFile(table, "utf8").catch(() => "")).split("\n").slice(1);
-    for (const line of lines) {
-      const f = line.trim().split(/\s+/);
-      // sl local_address rem_address st tx_queue:rx_queue tr:tm->when retrnsmt uid timeout inode
-      const remotePort = parseInt(f[2]?.split(":")[1] ?? "", 16);
-      if (remotePort === port && f[3] === "01" && inodes.has(f[9] ?? "")) count++;
-    }
-  }
-  return count;
+  const inodes = await socketInodesOf(pid);
+  const rows = await tcpSockets();
+  return rows.filter((r) => r.remotePort === port && r.state === "01" && inodes.has(r.inode)).length;
 }
 
 /**

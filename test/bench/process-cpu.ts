@@ -1,4 +1,5 @@
-import { readFile, readdir, readlink } from "node:fs/promises";
+import { readFile, readdir } from "node:fs/promises";
+import { socketInodesOf, tcpSockets } from "./consul-connections.js";
 
 /** Linux's USER_HZ: /proc/<pid>/stat counts CPU time in ticks of 1/100 s on every common build. */
 const TICKS_PER_SECOND = 100;
@@ -17,20 +18,13 @@ export async function cpuMsOf(pid: number): Promise<number> {
  * /proc/net/tcp{,6} and the socket inodes among each process's file descriptors.
  */
 export async function pidListeningOn(port: number): Promise<number> {
-  const listening = new Set<string>();
-  for (const table of ["/proc/net/tcp", "/proc/net/tcp6"]) {
-    for (const line of (await readFile(table, "utf8").catch(() => "")).split("\n").slice(1)) {
-      const f = line.trim().split(/\s+/);
-      // sl local_address rem_address st … inode; state 0A is LISTEN.
-      if (parseInt(f[1]?.split(":")[1] ?? "", 16) === port && f[3] === "0A" && f[9]) listening.add(f[9]);
-    }
-  }
+  const listening = new Set(
+    (await tcpSockets()).filter((r) => r.localPort === port && r.state === "0A").map((r) => r.inode),
+  );
   for (const name of await readdir("/proc")) {
     if (!/^\d+$/.test(name)) continue;
-    for (const fd of await readdir(`/proc/${name}/fd`).catch(() => [] as string[])) {
-      const m = /^socket:\[(\d+)\]$/.exec(await readlink(`/proc/${name}/fd/${fd}`).catch(() => ""));
-      if (m?.[1] && listening.has(m[1])) return Number(name);
-    }
+    const inodes = await socketInodesOf(name);
+    if ([...listening].some((inode) => inodes.has(inode))) return Number(name);
   }
   throw new Error(`no process found listening on port ${port}`);
 }
