@@ -61,7 +61,8 @@ export interface Batch {
  * check-index when it writes nothing); each later one decides on the value the one before it
  * leaves and writes with a plain set, which the first's guard makes safe — the transaction is
  * atomic. Every webhook keeps its own delivery check and its token's revocation check (one per
- * token in the batch), so a failure names the webhooks it belongs to. A pinned digest (issue 12) never shares its keys within a batch.
+ * token in the batch), so a failure names the webhooks it belongs to. A pinned digest (issue 12)
+ * never shares its keys within a batch.
  */
 export function assembleBatch(queue: readonly Pending[], ctx: BatchContext): Batch {
   const batch: Batch = { ops: [], members: [], chains: new Map(), deferred: [], unknown: [] };
