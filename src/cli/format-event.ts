@@ -26,6 +26,10 @@ export function formatEvent(event: CoordinatorEvent): string {
     case "gate":
       return `${event.service}: ${event.value} ${event.change}: ${event.message}`;
     case "nomad-events":
+      if (event.state === "gap-unchecked")
+        return `Nomad: what changed while the event stream was away could not be listed${event.reason ? `: ${event.reason}` : ""}; trying again`;
+      if (event.state === "gap-checked")
+        return "Nomad: what changed while the event stream was away is now listed";
       return `Nomad event stream ${event.state}${event.reason ? `: ${event.reason}` : ""}`;
   }
 }

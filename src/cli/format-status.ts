@@ -68,13 +68,28 @@ function leaderLine(leader: StatusReport["leader"]): string {
   return `leader: ${leader.instance ?? "(unnamed)"}${since}${nomadEventsNote(leader.nomadEvents)}`;
 }
 
-/** Said only when the leader's Nomad event stream is not followed: changes then wait for the sweep. */
+/**
+ * Said only when the leader's Nomad event stream is not followed, or what changed while it was
+ * away is not yet listed: those changes then wait for the sweep or the next try.
+ */
 function nomadEventsNote(events: LeaderReport["nomadEvents"]): string {
-  if (!events || events.state === "connected") return "";
-  const since = events.since ? ` since ${utc(events.since)}` : "";
-  const reason = events.reason ? ` (${events.reason})` : "";
-  const what = events.state === "refused" ? "refused" : `${events.state}, reconnecting`;
-  return `\nNomad event stream ${what}${since}${reason}: Nomad-side changes are found only by the reconcile sweep`;
+  if (!events) return "";
+  let note = "";
+  if (events.state !== "connected") {
+    const since = events.since ? ` since ${utc(events.since)}` : "";
+    const reason = events.reason ? ` (${events.reason})` : "";
+    const what = events.state === "refused" ? "refused" : `${events.state}, reconnecting`;
+    note += `\nNomad event stream ${what}${since}${reason}: Nomad-side changes are found only by the reconcile sweep`;
+  }
+  const gap = events.uncheckedGap;
+  if (gap) {
+    const since = gap.since ? ` since ${utc(gap.since)}` : "";
+    const reason = gap.reason ? ` (${gap.reason})` : "";
+    note +=
+      `\nwhat changed in Nomad while its event stream was away could not be listed${since}${reason}; ` +
+      "trying again every 30 s (the reconcile sweep finds it too)";
+  }
+  return note;
 }
 
 /**

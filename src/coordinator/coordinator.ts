@@ -207,16 +207,23 @@ export class Coordinator {
 
   /**
    * The stream's state goes into the leader key, so status, the CLI and the page on any instance
-   * say when Nomad-side changes are found only by the sweep (README, "Running at scale").
+   * say when Nomad-side changes are found only by the sweep (README, "Running at scale"), and
+   * `uncheckedGap` while what changed during an outage could not be listed yet.
    */
   private noteNomadEvents(): RolloutObserver {
+    let stream: { state: string; reason?: string; since: string } | undefined;
+    let uncheckedGap: { reason?: string; since: string } | undefined;
     return {
       onNomadEvents: (event) => {
-        if (event.state === "stopped") return;
         const { state, reason, at } = event;
-        void this.election.note({
-          nomadEvents: { state, ...(reason !== undefined && { reason }), since: new Date(at).toISOString() },
-        });
+        const since = new Date(at).toISOString();
+        if (state === "stopped") return;
+        if (state === "gap-unchecked")
+          uncheckedGap = { ...(reason !== undefined && { reason }), since: uncheckedGap?.since ?? since };
+        else if (state === "gap-checked") uncheckedGap = undefined;
+        else stream = { state, ...(reason !== undefined && { reason }), since };
+        if (stream === undefined) return;
+        void this.election.note({ nomadEvents: { ...stream, ...(uncheckedGap && { uncheckedGap }) } });
       },
     };
   }

@@ -43,7 +43,13 @@ export interface LeaderReport {
   instance?: string;
   since?: string;
   /** The leader's Nomad event stream: `refused` or `disconnected` means only the sweep finds changes. */
-  nomadEvents?: { state: string; reason?: string; since?: string };
+  nomadEvents?: {
+    state: string;
+    reason?: string;
+    since?: string;
+    /** Since when what changed in Nomad during a stream outage could not be listed (retried). */
+    uncheckedGap?: { reason?: string; since?: string };
+  };
 }
 
 export interface StatusReport {
@@ -218,12 +224,21 @@ function parseLeader(value: string): LeaderReport {
     const leader: LeaderReport = {};
     if (typeof parsed.instance === "string") leader.instance = parsed.instance;
     if (typeof parsed.since === "string") leader.since = parsed.since;
-    const events = parsed.nomadEvents as { state?: unknown; reason?: unknown; since?: unknown } | undefined;
+    const events = parsed.nomadEvents as
+      { state?: unknown; reason?: unknown; since?: unknown; uncheckedGap?: unknown } | undefined;
     if (events && typeof events.state === "string") {
+      const gap = events.uncheckedGap as { reason?: unknown; since?: unknown } | undefined;
       leader.nomadEvents = {
         state: events.state,
         ...(typeof events.reason === "string" && { reason: events.reason }),
         ...(typeof events.since === "string" && { since: events.since }),
+        ...(typeof gap === "object" &&
+          gap !== null && {
+            uncheckedGap: {
+              ...(typeof gap.reason === "string" && { reason: gap.reason }),
+              ...(typeof gap.since === "string" && { since: gap.since }),
+            },
+          }),
       };
     }
     return leader;

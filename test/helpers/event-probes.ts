@@ -1,5 +1,7 @@
 import type { MultiNodeCluster } from "../../src/agents/multi-node-cluster.js";
 import type { DriftEvent } from "../../src/coordinator/model/index.js";
+import { createLogger } from "../../src/core/logger.js";
+import { Operations, type StatusReport } from "../../src/operations/index.js";
 import { AgentClient } from "../bench/agent-client.js";
 import { startBenchTagroll, type BenchTagroll } from "../bench/bench-tagroll.js";
 import { waitFor } from "./cluster.js";
@@ -16,6 +18,16 @@ export async function metricValue(tagroll: BenchTagroll, series: string): Promis
   const text = await (await fetch(`${tagroll.runtime.url}/metrics`)).text();
   const line = text.split("\n").find((l) => l.startsWith(`${series} `));
   return line === undefined ? undefined : Number(line.slice(series.length + 1));
+}
+
+/** What `tagroll status` on any instance reports, the leader's Nomad event stream included. */
+export function statusOf(tagroll: BenchTagroll): Promise<StatusReport> {
+  return new Operations({
+    config: tagroll.config,
+    kv: tagroll.runtime.kv,
+    nomad: tagroll.runtime.nomad,
+    logger: createLogger({ level: "silent" }),
+  }).status();
 }
 
 /** The drift events the coordinator reported so far for `service`. */

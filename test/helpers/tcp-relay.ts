@@ -1,9 +1,11 @@
 import { createConnection, createServer, type Server, type Socket } from "node:net";
+import { Transform } from "node:stream";
 
 /**
  * A loopback TCP relay in front of an agent, so a test can drop every connection through it at
  * once (`cut`: the listener stays, new connections get through) as a network blip or an agent
- * restart would, or keep the agent out of reach for a while (`hold` until `release`).
+ * restart would, or keep the agent out of reach for a while (`hold` until `release`), or drop
+ * only the connections that send one kind of request (`refuse`), as a proxy failing some paths would.
  */
 export class CuttableRelay {
   private server: Server | undefined;
@@ -11,6 +13,9 @@ export class CuttableRelay {
   /** Connections accepted so far. */
   accepted = 0;
   private held = false;
+  private refused: RegExp | undefined;
+  /** Connections dropped by `refuse` so far. */
+  refusals = 0;
 
   constructor(private readonly target: URL) {}
 
@@ -33,7 +38,7 @@ export class CuttableRelay {
         socket.on("close", () => this.live.delete(socket));
         socket.on("error", () => undefined);
       }
-      client.pipe(upstream).pipe(client);
+      client.pipe(this.requestFilter(client, upstream)).pipe(upstream).pipe(client);
     });
     await new Promise<void>((done, fail) => {
       server.once("error", fail);
@@ -57,6 +62,29 @@ export class CuttableRelay {
 
   release(): void {
     this.held = false;
+  }
+
+  /**
+   * From now on, drops a connection as soon as it sends data matching `pattern` (an HTTP request
+   * line: `/^GET \/v1\/allocations\b/`), before the agent sees it; `undefined` stops that.
+   */
+  refuse(pattern: RegExp | undefined): void {
+    this.refused = pattern;
+  }
+
+  private requestFilter(client: Socket, upstream: Socket): Transform {
+    return new Transform({
+      transform: (chunk: Buffer, _encoding, done) => {
+        if (this.refused?.test(chunk.toString("latin1"))) {
+          this.refusals++;
+          client.destroy();
+          upstream.destroy();
+          done();
+          return;
+        }
+        done(null, chunk);
+      },
+    });
   }
 
   async close(): Promise<void> {

@@ -100,11 +100,13 @@ export interface GateEvent {
 // --- Nomad event stream (issue 14; src/coordinator/nomad-events/) ---
 /**
  * The leader's subscription to Nomad's event stream connected, dropped (retried), was refused
- * for this term, or stopped because the term ended.
+ * for this term, or stopped because the term ended. `gap-unchecked`: after a reconnect, what
+ * changed in Nomad while the stream was away could not be listed (tried again every 30 s);
+ * `gap-checked`: a later try did. Neither says anything about the connection itself.
  */
 export interface NomadEventsEvent {
   type: "nomad-events";
-  state: "connected" | "disconnected" | "refused" | "stopped";
+  state: "connected" | "disconnected" | "refused" | "stopped" | "gap-unchecked" | "gap-checked";
   reason?: string;
   at: number;
 }

@@ -24,7 +24,9 @@ export interface EventSubscriberOptions {
   stallMs?: number;
   /**
    * After a reconnect, told the last index handled before the disconnect, to look up what changed
-   * since by other means: Nomad may no longer buffer every event after it. Runs beside the stream.
+   * since by other means: Nomad may no longer buffer every event after it. Runs beside the stream;
+   * it reports and retries its own failures (follow-nomad-events.ts `catchUps`), so a rejection
+   * here is only logged.
    */
   catchUp?: (sinceIndex: number) => Promise<void>;
 }

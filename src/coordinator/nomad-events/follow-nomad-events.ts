@@ -2,7 +2,7 @@ import type { ServiceConfig } from "../../config/types.js";
 import type { Clock } from "../../core/clock.js";
 import type { Logger } from "../../core/logger.js";
 import type { NomadApi, NomadScope } from "../../nomad/nomad-api.js";
-import type { RolloutObserver } from "../model/index.js";
+import { notify, type RolloutObserver } from "../model/index.js";
 import { CheckQueue } from "./check-queue.js";
 import { jobKey, jobOfEvent } from "./event-jobs.js";
 import { EventSubscriber, type OpenEventStream } from "./event-subscriber.js";
@@ -64,41 +64,77 @@ export async function followNomadEvents(o: FollowNomadEventsOptions): Promise<vo
         if (job !== undefined) queue.add(jobs.servicesOf(job));
       }
     },
-    ...(changedSince && {
-      catchUp: spacedLookUps(o.clock, o.signal, o.catchUpEveryMs ?? 30_000, async (since: number) => {
-        const changed = await changedSince(since);
-        const services = [
-          ...new Set(changed.flatMap(({ namespace, id }) => jobs.servicesOf(jobKey(namespace ?? "", id)))),
-        ];
-        // The first names only: after a long outage of a large cluster this can be every service.
-        o.logger.info(
-          { since, changes: changed.length, services: services.length, names: services.slice(0, 20) },
-          "checked what changed in Nomad while its event stream was away",
-        );
-        queue.add(services);
-      }),
-    }),
+    ...(changedSince && { catchUp: catchUps(o, changedSince, jobs, queue) }),
   });
   await subscriber.run(o.signal);
   await queue.idle();
 }
 
 /**
+ * What runs after a reconnect: the look-up of what changed while the stream was away, spaced,
+ * and retried while it fails. A failure is said where an operator looks — the log, the
+ * `nomad-events` observers (metrics; the leader key, hence status and the page) — and so is the
+ * look-up that finally gets through.
+ */
+function catchUps(
+  o: FollowNomadEventsOptions,
+  changedSince: NonNullable<FollowNomadEventsOptions["changedSince"]>,
+  jobs: JobServices,
+  queue: CheckQueue,
+): (since: number) => Promise<void> {
+  const everyMs = o.catchUpEveryMs ?? 30_000;
+  const tell = (state: "gap-unchecked" | "gap-checked", reason?: string) =>
+    notify(
+      o.observers,
+      { type: "nomad-events", state, ...(reason && { reason }), at: o.clock.now() },
+      o.logger,
+    );
+  let unchecked = false;
+  const lookUp = async (since: number) => {
+    const changed = await changedSince(since);
+    const services = [
+      ...new Set(changed.flatMap(({ namespace, id }) => jobs.servicesOf(jobKey(namespace ?? "", id)))),
+    ];
+    // The first names only: after a long outage of a large cluster this can be every service.
+    o.logger.info(
+      { since, changes: changed.length, services: services.length, names: services.slice(0, 20) },
+      "checked what changed in Nomad while its event stream was away",
+    );
+    queue.add(services);
+    if (unchecked) tell("gap-checked");
+    unchecked = false;
+  };
+  const failed = (err: unknown, since: number) => {
+    o.logger.warn(
+      { err, since, retryInMs: everyMs },
+      "could not list what changed in Nomad while its event stream was away; trying again " +
+        "(the reconcile sweep may find it first)",
+    );
+    unchecked = true;
+    tell("gap-unchecked", err instanceof Error ? err.message : String(err));
+  };
+  return spacedLookUps(o.clock, o.signal, everyMs, lookUp, failed);
+}
+
+/**
  * `lookUp` at most once per `everyMs`: the look-up lists every running allocation of the cluster,
  * so a flapping connection must not repeat it on each reconnect. A call inside the interval waits
- * for its end and then runs once for every call made meanwhile, from the oldest index asked for;
- * none runs once the leadership term (`signal`) is over.
+ * for its end and then runs once for every call made meanwhile, from the oldest index asked for.
+ * A look-up that fails is told to `failed` and tried again from the same index an interval
+ * later, so a gap is not forgotten because Nomad was briefly out of reach. None runs once the
+ * leadership term (`signal`) is over. The returned function never rejects.
  */
 export function spacedLookUps(
   clock: Clock,
   signal: AbortSignal,
   everyMs: number,
   lookUp: (since: number) => Promise<void>,
+  failed: (err: unknown, since: number) => void,
 ): (since: number) => Promise<void> {
   let last = -Infinity;
   let waiting: number | undefined;
   let scheduled = false;
-  return async (since) => {
+  const spaced = async (since: number): Promise<void> => {
     waiting = Math.min(waiting ?? since, since);
     if (scheduled) return;
     const wait = last + everyMs - clock.now();
@@ -112,6 +148,12 @@ export function spacedLookUps(
     const from = waiting;
     waiting = undefined;
     last = clock.now();
-    await lookUp(from);
+    try {
+      await lookUp(from);
+    } catch (err) {
+      failed(err, from);
+      await spaced(from);
+    }
   };
+  return spaced;
 }

@@ -72,7 +72,12 @@ interface LeaderView {
   instance?: string;
   since?: string;
   /** The leader's Nomad event stream (LeaderReport in src/operations/operations.ts). */
-  nomadEvents?: { state: string; reason?: string; since?: string };
+  nomadEvents?: {
+    state: string;
+    reason?: string;
+    since?: string;
+    uncheckedGap?: { reason?: string; since?: string };
+  };
 }
 
 interface Snapshot {

@@ -73,6 +73,11 @@ function renderAll() {
     text += " · Nomad event stream " + stream.state + (stream.reason ? " (" + stream.reason + ")" : "");
     text += ": Nomad-side changes are found only by the reconcile sweep";
   }
+  const gap = stream && stream.uncheckedGap;
+  if (gap) {
+    text += " · what changed in Nomad while its event stream was away could not be listed";
+    text += (gap.reason ? " (" + gap.reason + ")" : "") + "; trying again";
+  }
   l.textContent = text;
 }
 

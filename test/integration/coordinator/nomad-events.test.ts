@@ -4,12 +4,16 @@ import type { MultiNodeCluster } from "../../../src/agents/multi-node-cluster.js
 import { AgentClient } from "../../bench/agent-client.js";
 import type { BenchTagroll } from "../../bench/bench-tagroll.js";
 import { waitFor } from "../../helpers/cluster.js";
-import { driftOf, metricValue, startFollowingWorld, SWEEP_OFF } from "../../helpers/event-probes.js";
+import {
+  driftOf,
+  metricValue,
+  startFollowingWorld,
+  statusOf,
+  SWEEP_OFF,
+} from "../../helpers/event-probes.js";
 import { getJsonFrom, runningAllocsOn } from "../../helpers/multi-node.js";
 import { CuttableRelay } from "../../helpers/tcp-relay.js";
 import { registerPinned as pinJob } from "../../helpers/pinned-job.js";
-import { Operations } from "../../../src/operations/index.js";
-import { createLogger } from "../../../src/core/logger.js";
 
 /**
  * Nomad-side changes found through Nomad's event stream (README, "Running at scale"), on the
@@ -45,13 +49,7 @@ describe("reconcile driven by Nomad's event stream", () => {
     });
   }, 300_000);
 
-  const statusReport = () =>
-    new Operations({
-      config: tagroll.config,
-      kv: tagroll.runtime.kv,
-      nomad: tagroll.runtime.nomad,
-      logger: createLogger({ level: "silent" }),
-    }).status();
+  const statusReport = () => statusOf(tagroll);
 
   afterAll(async () => {
     await tagroll?.close();

@@ -58,6 +58,25 @@ describe("golden human output", () => {
     );
   });
 
+  it("says when what changed in Nomad while its event stream was away is not yet listed", () => {
+    const report = {
+      services: [],
+      leader: {
+        instance: "tagroll-7f9c",
+        nomadEvents: {
+          state: "connected",
+          since: "2026-01-01T10:00:00.000Z",
+          uncheckedGap: { reason: "HTTP 500 rpc error", since: "2026-01-01T10:00:01.000Z" },
+        },
+      },
+    };
+    expect(formatStatus(report, { allocations: false }).split("\n").slice(0, 2)).toEqual([
+      "leader: tagroll-7f9c",
+      "what changed in Nomad while its event stream was away could not be listed since " +
+        "2026-01-01 10:00:01Z (HTTP 500 rpc error); trying again every 30 s (the reconcile sweep finds it too)",
+    ]);
+  });
+
   it("history, newest first", async () => {
     await expect(formatHistory(historyReport)).toMatchFileSnapshot(golden("history.txt"));
   });
