@@ -136,7 +136,9 @@ export class PushWriter {
       if (req.pin && digest) {
         this.deps.state.learn(req.pin.key, { value: req.pin.digest, modifyIndex: digest.modifyIndex });
       }
-      this.deps.history.appended(req.service, (err) =>
+      // Its key and index let the history be trimmed without reading it (src/state/history-trim.ts).
+      const created = entries.find((e) => e.key === member.historyKey);
+      this.deps.history.appended(req.service, created, (err) =>
         this.deps.log.warn({ err, service: req.service }, "history not trimmed; the next append tries again"),
       );
     }

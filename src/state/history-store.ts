@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { systemClock, type Clock } from "../core/clock.js";
-import { MAX_TXN_OPS, type KvEntry, type KvStore, type KvTxnOp } from "../kv/kv-store.js";
+import type { KvEntry, KvStore, KvTxnOp } from "../kv/kv-store.js";
+import { HistoryTrimmer, type CreatedEntry } from "./history-trim.js";
 import { historyEntryKey, historyKey, STATE_ROOT } from "./kv-layout.js";
 
 export type HistoryKind =
@@ -67,8 +68,7 @@ export class HistoryStore {
   private readonly limit: number;
   private readonly root: string;
   private readonly clock: Clock;
-  /** Appends made in transactions since this process last trimmed, per service. */
-  private readonly untrimmed = new Map<string, number>();
+  private readonly trims: HistoryTrimmer;
 
   constructor(
     private readonly kv: KvStore,
@@ -77,6 +77,7 @@ export class HistoryStore {
     this.limit = Math.max(1, options.limit ?? 100);
     this.root = options.root ?? STATE_ROOT;
     this.clock = options.clock ?? systemClock;
+    this.trims = new HistoryTrimmer(kv, this.limit, (service) => this.read(service));
   }
 
   /**
@@ -105,20 +106,16 @@ export class HistoryStore {
   }
 
   /**
-   * Counts an entry a transaction added (`prepare`); once `limit` entries have been added since the
-   * last trim, trims the service's history in the background, so Consul holds at most 2 × `limit`
-   * entry keys and readers never see more than `limit`. A trim reads every entry of the service:
-   * trimming every tenth of the cap read 11 entries per webhook and stalled the event loop often
-   * enough to show in the ingest p99; this reads 2 (issue 14, BENCHMARKS.md "Ingest").
+   * Counts an entry a transaction added (`prepare`), `created` being its key and index from the
+   * committed transaction's answer; once `limit` entries have been added since the last trim,
+   * trims the service's history in the background (src/state/history-trim.ts: mostly without
+   * reading it), so Consul holds at most 2 × `limit` entry keys per writing process and readers
+   * never see more than `limit`. Reading on every tenth of the cap read 11 entries per webhook and
+   * stalled the event loop often enough to show in the ingest p99; reading on every cap read 2;
+   * reading on one trim in ten reads 0.2 (BENCHMARKS.md, "Ingest").
    */
-  appended(service: string, onError: (err: unknown) => void): void {
-    const count = (this.untrimmed.get(service) ?? 0) + 1;
-    if (count < this.limit) {
-      this.untrimmed.set(service, count);
-      return;
-    }
-    this.untrimmed.delete(service);
-    this.trim(service).catch(onError);
+  appended(service: string, created: CreatedEntry | undefined, onError: (err: unknown) => void): void {
+    this.trims.appended(service, created, onError);
   }
 
   /** Oldest first, at most `limit`. Empty when the service has no history. */
@@ -129,19 +126,12 @@ export class HistoryStore {
     return all.filter((e) => !ids.has(e.id) && ids.add(e.id)).slice(-this.limit);
   }
 
-  /** Deletes the oldest entries beyond the cap (each with a CAS, so a rewritten one stays). */
+  /**
+   * Reads the service's entries and deletes the oldest beyond the cap (each with a CAS, so a
+   * rewritten one stays), and the one-array history once newer entries fill the cap.
+   */
   async trim(service: string): Promise<void> {
-    const [legacy, entries] = await this.read(service);
-    const surplus = entries.slice(0, Math.max(0, entries.length - this.limit));
-    // issue 14: one transaction per 128 deletes instead of a request each; an entry changed
-    // meanwhile rolls its transaction back, and that chunk falls back to one delete per key.
-    for (let at = 0; at < surplus.length; at += MAX_TXN_OPS) {
-      const chunk = surplus.slice(at, at + MAX_TXN_OPS);
-      const ops = chunk.map((e) => ({ verb: "delete-cas" as const, key: e.key, index: e.modifyIndex }));
-      if ((await this.kv.txn(ops)).committed) continue;
-      for (const entry of chunk) await this.kv.delete(entry.key, { cas: entry.modifyIndex });
-    }
-    if (legacy && entries.length >= this.limit) await this.kv.delete(legacy.key, { cas: legacy.modifyIndex });
+    await this.trims.readingTrim(service);
   }
 
   /** The one-array history (if any) and the entry keys in creation order. */

@@ -60,7 +60,8 @@ export async function publishTag(
     ];
     const result = await deps.kv.txn(ops);
     if (!result.committed) return undefined;
-    deps.history.appended(service.name, (err) => deps.log.warn({ err }, "history not trimmed"));
+    const created = result.entries.find((e) => e.key === entry.op.key);
+    deps.history.appended(service.name, created, (err) => deps.log.warn({ err }, "history not trimmed"));
     return {
       outcome: "written" as const,
       tag,

@@ -22,6 +22,8 @@ export interface Member {
   chain: Chain;
   /** What this webhook gets when the transaction commits. */
   outcome: PushWrite;
+  /** The history entry key this webhook creates when it writes a value. */
+  historyKey?: string;
 }
 
 /** Every member deciding on one desired key, in order, each on the value the one before left. */
@@ -111,6 +113,7 @@ export function assembleBatch(queue: readonly Pending[], ctx: BatchContext): Bat
       ...(delivery && { deliveryOp: checked === undefined ? start + 1 : start }),
       chain: own,
       outcome: built.outcome,
+      ...(built.historyKey !== undefined && { historyKey: built.historyKey }),
     };
     if (built.outcome.outcome === "written") own.value = built.outcome.value;
     own.members.push(member);
@@ -127,7 +130,7 @@ function build(
   delivery: { check: KvTxnOp; create: KvTxnOp } | undefined,
   checkRevocation: boolean,
   ctx: BatchContext,
-): { ops: KvTxnOp[]; guards: number[]; outcome: PushWrite } {
+): { ops: KvTxnOp[]; guards: number[]; outcome: PushWrite; historyKey?: string } {
   const { req } = pending;
   const { key, pin } = req;
   const decided = req.decide(known.value);
@@ -146,6 +149,7 @@ function build(
   const guards: number[] = [];
   if (delivery) ops.push(delivery.check);
   let outcome: PushWrite;
+  let historyKey: string | undefined;
   if ("write" in decision && skip === undefined) {
     const value = decision.write;
     if (!chain) guards.push(ops.length);
@@ -158,7 +162,9 @@ function build(
       guards.push(ops.length);
       ops.push(...pinOps(pin, pinned.modifyIndex, value === known.value, ctx.now));
     }
-    ops.push(ctx.history.prepare(req.service, req.entry(value, known.value)).op);
+    const history = ctx.history.prepare(req.service, req.entry(value, known.value)).op;
+    historyKey = history.key;
+    ops.push(history);
     outcome = { outcome: "written", previous: known.value, value };
   } else {
     if (!chain) {
@@ -172,5 +178,5 @@ function build(
     outcome = { outcome: "skipped", reason: skip ?? "", current: known.value };
   }
   if (delivery) ops.push(delivery.create);
-  return { ops, guards, outcome };
+  return { ops, guards, outcome, ...(historyKey !== undefined && { historyKey }) };
 }

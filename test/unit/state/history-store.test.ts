@@ -52,8 +52,9 @@ describe("HistoryStore", () => {
     const stored = () => kv.keys().filter((k) => k.startsWith("tagroll/history/web/"));
     const append = async (i: number) => {
       const { op } = store.prepare("web", { id: `t${i}`, kind: "push", tag: `${i}` });
-      expect((await kv.txn([op])).committed).toBe(true);
-      store.appended("web", (err) => errors.push(err));
+      const result = await kv.txn([op]);
+      if (!result.committed) throw new Error(`txn for t${i} rolled back`);
+      store.appended("web", result.entries[0], (err) => errors.push(err));
       await new Promise((resolve) => setTimeout(resolve, 10));
     };
     for (let i = 0; i < 39; i++) await append(i);
