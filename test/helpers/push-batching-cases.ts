@@ -1,10 +1,10 @@
-import { expect, it } from "vitest";
+import { expect, it, vi } from "vitest";
 import type { Clock } from "../../src/core/clock.js";
 import { AuthError, ConflictError } from "../../src/core/errors.js";
 import { createLogger } from "../../src/core/logger.js";
 import { IngestState } from "../../src/ingress/ingest-state.js";
 import { PushWriter, type PushWrite, type PushWriteRequest } from "../../src/ingress/push-write.js";
-import type { KvStore } from "../../src/kv/kv-store.js";
+import type { KvStore, KvTxnOp } from "../../src/kv/kv-store.js";
 import { evaluateTag } from "../../src/policy/index.js";
 import { DeliveryStore } from "../../src/state/delivery-store.js";
 import { HistoryStore } from "../../src/state/history-store.js";
@@ -27,20 +27,30 @@ export interface BatchingWorld {
 }
 
 export function pushBatchingCases(world: () => BatchingWorld): void {
-  function setup(maxAttempts?: number) {
+  function setup(maxAttempts?: number, historyLimit?: number) {
     const { kv: store, clock, root, jti } = world();
     const gets: string[] = [];
-    // Records reads, so a test can tell which webhooks were read afresh.
+    const historyReads: KvTxnOp[][] = [];
+    // Records reads, so a test can tell which webhooks were read afresh and how often the history was.
     const kv = new Proxy(store, {
       get: (target, name, receiver) =>
         name === "get"
           ? (key: string) => (gets.push(key), target.get(key))
-          : (Reflect.get(target, name, receiver) as unknown),
+          : name === "txn"
+            ? (ops: KvTxnOp[]) => {
+                if (ops.some((op) => op.verb === "get-tree")) historyReads.push(ops);
+                return target.txn(ops);
+              }
+            : (Reflect.get(target, name, receiver) as unknown),
     });
     const log = createLogger({ level: "silent" });
     // Not started: values come from reads and from this writer's own transactions.
     const state = new IngestState({ kv, services: [], clock, logger: log });
-    const history = new HistoryStore(kv, { clock, root: `${root}/tagroll` });
+    const history = new HistoryStore(kv, {
+      clock,
+      root: `${root}/tagroll`,
+      ...(historyLimit !== undefined && { limit: historyLimit }),
+    });
     const batches: Array<{ webhooks: number; committed: boolean }> = [];
     const ops: number[] = [];
     const writer = new PushWriter({
@@ -81,8 +91,19 @@ export function pushBatchingCases(world: () => BatchingWorld): void {
       });
     const key = (service: string) => `${root}/configs/${service}/IMAGE_TAG`;
     const value = async (service: string) => (await store.get(key(service)))?.value;
-    return { kv: store, history, batches, ops, push, gets, key, value, jti };
+    const historyKeys = async (service: string) =>
+      (await store.list(`${root}/tagroll/history/${service}/`)).entries.map((e) => e.key);
+    return { kv: store, history, historyReads, historyKeys, batches, ops, push, gets, key, value, jti };
   }
+
+  it("each written webhook's history entry is counted with the key and index it was created at, so trims after the first read nothing", async () => {
+    const { history, historyReads, historyKeys, push } = setup(undefined, 2);
+    for (const tag of ["1", "2", "3", "4", "5", "6"]) expect((await push("a", tag)).outcome).toBe("written");
+    // Three trims in the background: the first reads the history, the two after it delete unread.
+    await vi.waitFor(async () => expect(await historyKeys("a")).toHaveLength(2));
+    expect(historyReads).toHaveLength(1);
+    expect((await history.list("a")).map((e) => e.tag)).toEqual(["5", "6"]);
+  });
 
   it("conflicting webhooks for one key in one batch end on the newest, each write chained on the last", async () => {
     const { history, batches, push, value } = setup();
