@@ -125,7 +125,8 @@ export class FakeKvStore implements KvStore {
           ? "key exists"
           : (op.verb === "check-index" && current?.modifyIndex !== op.index) ||
               (op.verb === "cas" && (current?.modifyIndex ?? 0) !== op.index) ||
-              (op.verb === "delete-cas" && current?.modifyIndex !== op.index)
+              // As Consul's: a delete-cas of a missing key succeeds (state store, kvsDeleteCASTxn).
+              (op.verb === "delete-cas" && current !== undefined && current.modifyIndex !== op.index)
             ? "index is stale"
             : op.verb === "lock" && !this.canLock(op.key, op.session)
               ? "failed to lock key, lock is already held"

@@ -62,6 +62,8 @@ describe("FakeKvStore CAS and indexes", () => {
     expect(await kv.delete("p/missing", { cas: 7 })).toBe(true);
     expect(await kv.delete("p/b", { cas: b?.modifyIndex ?? 0 })).toBe(true);
     expect(await kv.get("p/b")).toBeUndefined();
+    // In a transaction too (checked against Consul 1.14.8: `"Errors": null` for a missing key).
+    expect((await kv.txn([{ verb: "delete-cas", key: "p/missing", index: 7 }])).committed).toBe(true);
   });
 
   it("lists a prefix with the highest modify or delete index under it", async () => {
