@@ -1,4 +1,4 @@
-import { MAX_TXN_OPS, type KvEntry, type KvStore } from "../kv/kv-store.js";
+import { MAX_TXN_OPS, type KvEntry, type KvStore, type KvTxnOp } from "../kv/kv-store.js";
 
 /** A history entry key a committed transaction of this process created, with that commit's index. */
 export interface CreatedEntry {
@@ -116,10 +116,7 @@ export class HistoryTrimmer {
     const doomed = oldestFirst.slice(0, Math.max(0, oldestFirst.length - this.limit));
     for (const entry of doomed) trims.known.delete(entry.key);
     try {
-      for (let at = 0; at < doomed.length; at += MAX_TXN_OPS) {
-        const ops = doomed
-          .slice(at, at + MAX_TXN_OPS)
-          .map((e) => ({ verb: "delete-cas" as const, key: e.key, index: e.modifyIndex }));
+      for (const { ops } of deleteCasChunks(doomed)) {
         if (!(await this.kv.txn(ops)).committed) {
           await this.readingTrim(service);
           return;
@@ -136,9 +133,7 @@ export class HistoryTrimmer {
    * that chunk falls back to one delete per key, so a rewritten entry stays.
    */
   private async deleteSurplus(surplus: KvEntry[]): Promise<void> {
-    for (let at = 0; at < surplus.length; at += MAX_TXN_OPS) {
-      const chunk = surplus.slice(at, at + MAX_TXN_OPS);
-      const ops = chunk.map((e) => ({ verb: "delete-cas" as const, key: e.key, index: e.modifyIndex }));
+    for (const { chunk, ops } of deleteCasChunks(surplus)) {
       if ((await this.kv.txn(ops)).committed) continue;
       for (const entry of chunk) await this.kv.delete(entry.key, { cas: entry.modifyIndex });
     }
@@ -191,4 +186,16 @@ export class HistoryTrimmer {
     }
     return trims;
   }
+}
+
+/** Deletes of `entries`, each a CAS on its ModifyIndex, in transactions of at most MAX_TXN_OPS. */
+function deleteCasChunks<T extends { key: string; modifyIndex: number }>(
+  entries: readonly T[],
+): Array<{ chunk: T[]; ops: KvTxnOp[] }> {
+  const chunks: Array<{ chunk: T[]; ops: KvTxnOp[] }> = [];
+  for (let at = 0; at < entries.length; at += MAX_TXN_OPS) {
+    const chunk = entries.slice(at, at + MAX_TXN_OPS);
+    chunks.push({ chunk, ops: chunk.map((e) => ({ verb: "delete-cas", key: e.key, index: e.modifyIndex })) });
+  }
+  return chunks;
 }
