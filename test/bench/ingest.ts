@@ -32,6 +32,9 @@ interface Measured {
   /** The same for the Consul agent and for the load client (/proc/<pid>/stat, 10 ms steps). */
   consulCpuMsPerRequest: number;
   clientCpuMsPerRequest: number;
+  /** The Consul agent's Go heap when the measured window began, and its GC cycles in the window. */
+  consulHeapMiB: number;
+  consulGcCycles: number;
 }
 
 /**
@@ -146,9 +149,11 @@ async function measure(
       await measuring;
       const before = await tagroll.ask<Marked>({ type: "mark" }, "mark");
       const othersBefore = await othersCpu();
+      const goBefore = await consulGoMemory(cluster.consulAddr);
       const result = await done;
       const after = await tagroll.ask<Marked>({ type: "mark" }, "mark");
       const othersAfter = await othersCpu();
+      const goAfter = await consulGoMemory(cluster.consulAddr);
       if (profiled) {
         const file = join(cpuProfDir, `ingest-${i}-${Date.now()}.cpuprofile`);
         await tagroll.ask({ type: "profile-stop", file }, "profiled");
@@ -176,6 +181,8 @@ async function measure(
         cpuMsPerRequest: (after.cpuMicros - before.cpuMicros) / 1000 / Math.max(1, result.answered),
         consulCpuMsPerRequest: (othersAfter.consul - othersBefore.consul) / Math.max(1, result.answered),
         clientCpuMsPerRequest: (othersAfter.client - othersBefore.client) / Math.max(1, result.answered),
+        consulHeapMiB: goBefore.heapMiB,
+        consulGcCycles: goAfter.gcCycles - goBefore.gcCycles,
       });
     }
     const lastTag = await new AgentClient(cluster.consulAddr, cluster.nomadAddr)
@@ -212,6 +219,8 @@ function table(results: Measured[], lastTag: string): BenchResult {
       m.clientCpuMsPerRequest.toFixed(3),
       w.kind === "hook" ? percentile(writes, 50).toFixed(1) : "–",
       w.kind === "hook" ? perTxn(batches) : "–",
+      m.consulHeapMiB.toFixed(0),
+      `${m.consulGcCycles}`,
     ];
   });
   return {
@@ -231,6 +240,8 @@ function table(results: Measured[], lastTag: string): BenchResult {
         "client CPU per request (ms)",
         "p50 Consul txn (ms)",
         "webhooks per txn",
+        "Consul heap at start (MiB)",
+        "Consul GC cycles",
       ],
       rows,
     },
@@ -260,6 +271,13 @@ function table(results: Measured[], lastTag: string): BenchResult {
         "request: the same window for the Consul agent and the load client, from /proc/<pid>/stat (10 ms steps), " +
         "over the requests answered — with tagroll's, where each request's CPU went on these 2 cores. p50 Consul txn: tagroll's own " +
         "timing (IngressObserver `kvWriteMs`) of the transaction(s) of each written webhook.",
+      "Consul heap and GC cycles: the agent's Go runtime figures (`HeapAlloc` and `NumGC` from its " +
+        "`/debug/pprof/heap?debug=1`, which a dev agent serves) when the measured window began and over it. A dev " +
+        "agent keeps its whole raft log in memory, so its heap grows with every run before (the raw PUT runs " +
+        "most). Each GC cycle marks that heap concurrently, on the same 2 cores as tagroll and the load client: " +
+        "in a one-off check (not part of this run) of open-loop request times against the agent's " +
+        "`GODEBUG=gctrace=1` lines and its `snapshot complete` log lines, most clusters of slow requests (6–18 ms) " +
+        "fell on a GC cycle or a raft snapshot.",
       cpuBound(results),
       `After the runs configs/ing-0/IMAGE_TAG holds \`${lastTag}\` (a webhook-written value).`,
     ],
@@ -284,4 +302,19 @@ function cpuBound(results: Measured[]): string {
     `had tagroll used no CPU at all, the webhook runs would reach at most ${closed.map(bound).join(", ")} — ` +
     "an estimate that assumes every run keeps all cores busy."
   );
+}
+
+/**
+ * The Consul agent's Go heap (MiB) and GC cycle count, from the runtime figures its heap profile
+ * ends with (`# HeapAlloc = …`, `# NumGC = …`; `-dev` turns on `enable_debug`, which serves it).
+ */
+async function consulGoMemory(consulAddr: string): Promise<{ heapMiB: number; gcCycles: number }> {
+  const res = await fetch(`${consulAddr}/debug/pprof/heap?debug=1`, { signal: AbortSignal.timeout(15_000) });
+  const text = await res.text();
+  const figure = (name: string) => {
+    const match = new RegExp(`^# ${name} = (\\d+)$`, "m").exec(text);
+    if (!res.ok || !match) throw new Error(`Consul's heap profile has no ${name} (HTTP ${res.status})`);
+    return Number(match[1]);
+  };
+  return { heapMiB: figure("HeapAlloc") / 2 ** 20, gcCycles: figure("NumGC") };
 }
