@@ -47,6 +47,8 @@ export class FakeKvStore implements KvStore {
   unavailable = false;
   private raftIndex: number;
   private tableIndex: number;
+  /** While a transaction applies: its one raft index, which every write in it gets (as Consul's). */
+  private txnIndex: number | undefined;
   private readonly entries = new Map<string, KvEntry & { lockIndex: number }>();
   private readonly tombstones = new Map<string, number>();
   private readonly sessions = new Map<string, Session>();
@@ -136,7 +138,16 @@ export class FakeKvStore implements KvStore {
       return reason === undefined ? [] : [{ op: i, reason: `${op.key}: ${reason}` }];
     });
     if (failed.length > 0) return { committed: false, failed };
-    const entries = ops.flatMap((op) => {
+    this.txnIndex = this.raftIndex + 1;
+    try {
+      return { committed: true, entries: this.applyTxn(ops) };
+    } finally {
+      this.txnIndex = undefined;
+    }
+  }
+
+  private applyTxn(ops: KvTxnOp[]): KvEntry[] {
+    return ops.flatMap((op) => {
       if (op.verb === "check-not-exists") return [];
       if (op.verb === "get-tree") return this.snapshot(op.key).entries;
       if (op.verb === "delete-cas") {
@@ -155,7 +166,6 @@ export class FakeKvStore implements KvStore {
       // Consul's txn results carry indexes and flags but no values.
       return entry ? [{ ...publicEntry(entry), value: "" }] : [];
     });
-    return { committed: true, entries };
   }
 
   async createSession(options: SessionOptions): Promise<string> {
@@ -242,6 +252,10 @@ export class FakeKvStore implements KvStore {
   }
 
   private bump(): number {
+    if (this.txnIndex !== undefined) {
+      this.tableIndex = this.raftIndex = this.txnIndex;
+      return this.txnIndex;
+    }
     this.tableIndex = ++this.raftIndex;
     return this.raftIndex;
   }
