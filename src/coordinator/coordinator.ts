@@ -308,7 +308,7 @@ export class Coordinator {
     return new RedeployDriver({
       api,
       nomadDefaults: nomadDefaults(this.o.config),
-      revertValue: (key, from, to) => gates.revert(key, from, to),
+      revertValue: (key, from, to, digest) => gates.revert(key, from, to, digest),
     });
   }
 

@@ -2,6 +2,8 @@ import type { Clock } from "../core/clock.js";
 import type { KvStore } from "../kv/kv-store.js";
 import { writeDesiredTag } from "../state/desired-tag-writer.js";
 import { writePinnedTag } from "../supply-chain/pinned-write.js";
+import type { ServiceConfig } from "../config/types.js";
+import type { RolloutRecord } from "./model/index.js";
 import type { RevertWrite } from "./engine/index.js";
 
 /** issue 12: the digest written back beside the reverted tag (README, "Supply chain"). */
@@ -34,4 +36,14 @@ export async function revertValue(
         { clock },
       );
   return result.outcome === "written" ? { written: true } : { written: false, current: result.current };
+}
+
+/**
+ * The digest autoRevert writes back beside `record.previousValue`, for a service that pins
+ * digests and a record that knows the previous one (README, "Supply chain"); both strategies,
+ * restart and redeploy, revert through it.
+ */
+export function revertDigest(service: ServiceConfig, record: RolloutRecord): DigestWrite | undefined {
+  const key = service.supplyChain?.digestKey;
+  return key && record.previousDigest ? { key, value: record.previousDigest } : undefined;
 }

@@ -20,7 +20,7 @@ import {
 import { DEFAULT_TIMING, Deadline, retrying, type EngineTiming, type StepContext } from "../steps/index.js";
 import { resolveTargets, type GroupTarget } from "../targets/index.js";
 import type { RedeployDriver } from "../redeploy/index.js";
-import type { DigestWrite } from "../revert-value.js";
+import { revertDigest, type DigestWrite } from "../revert-value.js";
 import type { DigestSync } from "../../supply-chain/digest-sync.js";
 
 /** How often a plan waiting for starting allocations looks again. */
@@ -204,9 +204,7 @@ export class RolloutEngine {
     reason: string,
   ): Promise<RevertWrite> {
     const previous = record.previousValue as string;
-    // issue 12: the previous digest goes back with the previous tag (README, "Supply chain").
-    const key = service.supplyChain?.digestKey;
-    const digest = key && record.previousDigest ? { key, value: record.previousDigest } : undefined;
+    const digest = revertDigest(service, record);
     const write = await retrying(ctx, () => this.o.revertValue(record.key, record.value, previous, digest));
     if (!write.written) return write;
     control.wrote(previous);

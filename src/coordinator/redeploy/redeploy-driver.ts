@@ -5,6 +5,7 @@ import type { NomadScope } from "../../nomad/nomad-api.js";
 import type { RevertWrite } from "../engine/next-rollout-status.js";
 import { ensureLeading, LeadershipLostError } from "../leader/index.js";
 import { isActive, supersedeRecord, type RolloutRecord } from "../model/index.js";
+import { revertDigest, type DigestWrite } from "../revert-value.js";
 import { retrying } from "../steps/index.js";
 import { resolveTargets } from "../targets/index.js";
 import { DEFAULT_FOLLOW_TIMING, type FollowTiming } from "./follow-deployment.js";
@@ -15,8 +16,11 @@ import { rollForward, type PassResult } from "./roll-forward.js";
 export interface RedeployDriverOptions {
   api: NomadDeployApi;
   nomadDefaults: NomadScope;
-  /** CAS-writes `to` into `key` if it still holds `from` (src/coordinator/revert-value.ts). */
-  revertValue: (key: string, from: string, to: string) => Promise<RevertWrite>;
+  /**
+   * CAS-writes `to` into `key` if it still holds `from`, with the previous digest beside it for a
+   * service that pins digests (src/coordinator/revert-value.ts).
+   */
+  revertValue: (key: string, from: string, to: string, digest?: DigestWrite) => Promise<RevertWrite>;
   timing?: Partial<FollowTiming>;
   autoRevertWaitMs?: number;
 }
@@ -97,7 +101,8 @@ export class RedeployDriver {
   private async revertKey(run: RedeployRun, reason: string): Promise<boolean> {
     const { record, ctx } = run;
     const previous = record.previousValue as string;
-    const write = await retrying(ctx, () => this.o.revertValue(record.key, record.value, previous));
+    const digest = revertDigest(run.service, record);
+    const write = await retrying(ctx, () => this.o.revertValue(record.key, record.value, previous, digest));
     if (!write.written) {
       // Someone wrote a newer value: it supersedes once the watcher has delivered it.
       if (write.current === undefined || write.current === record.value) return false;
