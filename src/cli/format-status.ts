@@ -45,14 +45,16 @@ export function formatStatus(report: StatusReport, options: { allocations: boole
 /** `web: v2 waits for approval (1/2: alice), expires …` (README, "Approvals, deploy windows and promotion"). */
 function waitingLine(service: string, waiting: NonNullable<ServiceStatus["waiting"]>): string {
   const from = waiting.from ? ` (promoted from ${waiting.from})` : "";
+  // The digest pushed with a held value (README, "Approvals, deploy windows and promotion").
+  const value = withDigest(waiting.value, waiting.digest);
   if (waiting.kind === "scheduled") {
     const opens = waiting.opensAt ? ` at ${utc(waiting.opensAt)}` : "";
-    return `${service}: ${waiting.value}${from} is scheduled: starts when the deploy window opens${opens}`;
+    return `${service}: ${value}${from} is scheduled: starts when the deploy window opens${opens}`;
   }
   const by = waiting.approvals.map((a) => a.by).join(", ");
   const count = `${waiting.approvals.length}/${waiting.required}${by ? `: ${by}` : ""}`;
   const expires = waiting.expiresAt ? `, expires ${utc(waiting.expiresAt)}` : "";
-  return `${service}: ${waiting.value}${from} waits for approval (${count})${expires} — tagroll approve ${service}`;
+  return `${service}: ${value}${from} waits for approval (${count})${expires} — tagroll approve ${service}`;
 }
 
 /** `web-staging: v2 not yet promoted to web-prod (3 attempts): <error>; retrying` (README, "Promotion to another cluster"). */

@@ -28,6 +28,12 @@ export interface WaitingValue {
   opensAt?: number;
   /** The service whose successful rollout proposed this value (promotion). */
   from?: string;
+  /**
+   * The digest pushed with the value (same transaction as the tag), for a service that pins
+   * digests: parking puts the running digest back beside the running tag, and the release puts
+   * this one back beside the value (README, "Approvals, deploy windows and promotion").
+   */
+  digest?: string;
 }
 
 export interface GateRecord {
@@ -78,6 +84,7 @@ export interface WaitingView {
   expiresAt?: string;
   opensAt?: string;
   from?: string;
+  digest?: string;
 }
 
 export function emptyGate(service: string): GateRecord {
@@ -108,6 +115,7 @@ export function waitingView(waiting: WaitingValue | undefined): WaitingView | nu
     ...(waiting.expiresAt !== undefined && { expiresAt: iso(waiting.expiresAt) }),
     ...(waiting.opensAt !== undefined && { opensAt: iso(waiting.opensAt) }),
     ...(waiting.from !== undefined && { from: waiting.from }),
+    ...(waiting.digest !== undefined && { digest: waiting.digest }),
   };
 }
 

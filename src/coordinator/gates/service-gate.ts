@@ -7,7 +7,8 @@ import { waitingView, type GateRecord } from "../../gates/gate-record.js";
 import type { GateStore } from "../../gates/gate-store.js";
 import type { NewHistoryEntry } from "../../state/history-store.js";
 import { notify, type GateEvent, type RolloutObserver } from "../model/index.js";
-import { isActive, settledValue, type RolloutRecord } from "../model/index.js";
+import { isActive, settledDigest, settledValue, type RolloutRecord } from "../model/index.js";
+import { digestPinnedFor } from "../../supply-chain/digest-sync.js";
 import { revertValue } from "../revert-value.js";
 import { retrying } from "../steps/index.js";
 
@@ -121,9 +122,12 @@ export class ServiceGate {
       adopting: !record && latest?.initial === true,
       now: this.o.clock.now(),
     });
+    if (decision.writeBack) await this.keepWaitingDigest(decision, gate);
     // A released value goes into the key before the release is recorded: if this leader stops
     // in between, the next one finds it approved and in the key, and releases it again.
-    if (decision.writeForward && !(await this.writeKey(decision.writeForward))) {
+    const forward = decision.writeForward;
+    const forwardDigest = gate.waiting?.value === forward?.to ? gate.waiting?.digest : undefined;
+    if (forward && !(await this.writeKey(forward, forwardDigest))) {
       return void (this.dirty = true);
     }
     if (decision.next) {
@@ -135,7 +139,11 @@ export class ServiceGate {
       if (!changed) return void (this.dirty = true);
     }
     await this.record(decision, decision.next ?? gate);
-    if (decision.writeBack) await this.writeKey(decision.writeBack);
+    if (decision.writeBack) {
+      const running =
+        record && settledValue(record) === decision.writeBack.to ? settledDigest(record) : undefined;
+      await this.writeKey(decision.writeBack, running);
+    }
     this.held = latest && decision.admit !== latest.value ? latest.value : undefined;
     if (decision.writeForward) return; // the watcher brings the value back, released
     if (latest && decision.admit !== undefined)
@@ -188,15 +196,49 @@ export class ServiceGate {
 
   /**
    * Writes `to` into the service's key while it still holds `from` (the ingress's CAS path):
-   * parking a held value (the running one goes back) or un-parking a released one.
+   * parking a held value (the running one goes back) or un-parking a released one. For a service
+   * that pins digests, `digest` goes into the digest key in the same transaction; without one
+   * (a record from before digests were pinned) the tag goes alone, and status calls the digest
+   * pending until a rollout pins it (src/supply-chain/digest-sync.ts).
    */
-  private async writeKey({ from, to }: { from: string; to: string }): Promise<boolean> {
+  private async writeKey({ from, to }: { from: string; to: string }, digest?: string): Promise<boolean> {
     const ctx = { clock: this.o.clock, logger: this.log, signal: this.o.signal };
+    const key = this.o.service.supplyChain?.digestKey;
+    const pin = key !== undefined && digest !== undefined ? { key, value: digest } : undefined;
     const write = await retrying(ctx, () =>
-      revertValue(this.o.kv, this.o.service.key, from, to, this.o.clock),
+      revertValue(this.o.kv, this.o.service.key, from, to, this.o.clock, pin),
     );
-    if (write.written) this.log.info({ from, to }, "gate wrote the service's key");
-    return write.written;
+    if (!write.written) return false;
+    if (key !== undefined && pin === undefined) {
+      // Status shows the digest pending until a rollout pins one (src/operations/service-status.ts).
+      this.log.warn(
+        { from, to },
+        "gate wrote the service's key without a digest: none is known for the value",
+      );
+    } else this.log.info({ from, to, ...(pin && { digest: pin.value }) }, "gate wrote the service's key");
+    return true;
+  }
+
+  /**
+   * Before a held value is parked, the digest pushed with it is kept in the gate record (only a
+   * digest written in the tag's own transaction, or pinned by tagroll after it, counts), so its
+   * release writes the two back together. Read on every park: a tag re-pushed with a new digest
+   * while it waits replaces the kept one.
+   */
+  private async keepWaitingDigest(decision: GateDecision, gate: GateRecord): Promise<void> {
+    const key = this.o.service.supplyChain?.digestKey;
+    const held = decision.writeBack?.from;
+    const next = decision.next ?? structuredClone(gate);
+    const waiting = next.waiting;
+    if (key === undefined || waiting === undefined || waiting.value !== held) return;
+    const ctx = { clock: this.o.clock, logger: this.log, signal: this.o.signal };
+    const [tag, pinned] = await retrying(ctx, () =>
+      Promise.all([this.o.kv.get(this.o.service.key), this.o.kv.get(key)]),
+    );
+    if (!tag || tag.value !== held || !pinned || !digestPinnedFor(pinned, tag.modifyIndex)) return;
+    if (waiting.digest === pinned.value) return;
+    waiting.digest = pinned.value;
+    decision.next = next;
   }
 
   /**

@@ -40,6 +40,23 @@ describe("golden human output", () => {
     expect(formatStatus(gone, { allocations: true })).not.toContain("sha256:");
   });
 
+  it("names the digest pushed with a value that waits at its gate, short", () => {
+    const held = structuredClone(statusPinned);
+    held.services[0]!.waiting = {
+      kind: "pending-approval",
+      value: "v2",
+      since: "2026-01-01T10:00:00.000Z",
+      approvals: [],
+      required: 1,
+      digest: NEW_DIGEST,
+    };
+    expect(formatStatus(held, { allocations: false })).toContain(
+      `web: v2@${NEW_DIGEST.slice(0, 19)} waits for approval (0/1) — tagroll approve web`,
+    );
+    delete held.services[0]!.waiting.digest;
+    expect(formatStatus(held, { allocations: false })).toContain("web: v2 waits for approval (0/1)");
+  });
+
   it("says when the leader's Nomad event stream is not followed, and nothing when it is", () => {
     const at = (state: string, reason?: string) => ({
       services: [],
