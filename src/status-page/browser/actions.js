@@ -97,10 +97,12 @@ function historyDeploy(s, index, scopes) {
  * @returns {string}
  */
 function waitingText(w) {
+  // The digest pushed with the value, short, as the CLI's status shows it (README, "Approvals").
+  const value = w.digest ? w.value + "@" + w.digest.slice(0, 19) + "…" : w.value;
   if (w.kind === "scheduled") {
     return (
       "Scheduled: " +
-      w.value +
+      value +
       (w.opensAt
         ? " starts when the deploy window opens, " + localTime(w.opensAt)
         : " waits for the next deploy window")
@@ -109,7 +111,7 @@ function waitingText(w) {
   const by = (w.approvals || []).map((a) => a.by);
   return (
     "Waiting for approval: " +
-    w.value +
+    value +
     " — " +
     by.length +
     " of " +

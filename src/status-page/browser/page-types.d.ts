@@ -134,6 +134,8 @@ interface WaitingView {
   required: number;
   expiresAt?: string | number;
   opensAt?: string | number;
+  /** The digest pushed with the value, for a service that pins digests. */
+  digest?: string;
 }
 
 /** The token behind the snapshot (`viewer` of GET status/data). */

@@ -8,6 +8,8 @@ import { rolloutKey } from "../../../src/state/kv-layout.js";
 import { createAdminToken, createWebhookToken } from "../../../src/tokens/index.js";
 import { AgentClient } from "../../bench/agent-client.js";
 import { startBenchTagroll, type BenchTagroll } from "../../bench/bench-tagroll.js";
+import type { Browser } from "playwright-core";
+import { launchChromium } from "../../helpers/chromium.js";
 import { waitFor } from "../../helpers/cluster.js";
 import { startTestCluster, waitForPassing } from "../../helpers/multi-node.js";
 import { redeployTwin } from "../../helpers/redeploy-twin.js";
@@ -32,6 +34,7 @@ describe("digests written back with tags (multi-node)", () => {
   let client: AgentClient;
   let tagroll: BenchTagroll;
   let reg: SigningRegistry;
+  let browser: Browser | undefined;
   const images = {} as Record<string, string>;
   const digests = {} as Record<string, string>;
 
@@ -110,6 +113,7 @@ describe("digests written back with tags (multi-node)", () => {
   }, 600_000);
 
   afterAll(async () => {
+    await browser?.close();
     await tagroll?.close();
     await reg?.stop();
     await cluster?.stop();
@@ -152,6 +156,13 @@ describe("digests written back with tags (multi-node)", () => {
       });
     const shown = (await (await api("GET", "")).json()) as { services: Array<{ waiting: unknown }> };
     expect(shown.services[0]?.waiting).toMatchObject({ value: "v2", digest: two });
+    // The status page (headless Chromium) names the held value with its digest, short.
+    browser = await launchChromium();
+    const page = await browser.newPage();
+    await page.goto(`${tagroll.runtime.url}/#token=${token}`);
+    const held = `[data-service="${GATED}"] .waiting[data-waiting-value="v2"]`;
+    await page.waitForSelector(held);
+    expect(await page.textContent(held)).toContain(`Waiting for approval: v2@${two.slice(0, 19)}…`);
     const approved = await api("POST", "/approve", { value: "v2" });
     expect(approved.status).toBe(200);
     await tagroll.finished(GATED, "v2");

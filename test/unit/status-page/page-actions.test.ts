@@ -90,5 +90,9 @@ describe("status page actions from the waiting field and the token's scopes", ()
     expect(model.waitingText({ kind: "scheduled", value: "v4", approvals: [], required: 0 })).toBe(
       "Scheduled: v4 waits for the next deploy window",
     );
+    const digest = `sha256:${"ab".repeat(32)}`;
+    expect(model.waitingText({ ...pending, digest })).toMatch(
+      /^Waiting for approval: v3@sha256:abababababab… — 1 of 2 approvals/,
+    );
   });
 });
